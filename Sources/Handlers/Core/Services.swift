@@ -1,0 +1,111 @@
+import Foundation
+import Logging
+
+/// Where "now" comes from; operations never call `Date()` so tests control time.
+public protocol Clock: Sendable {
+    func now() -> Date
+}
+
+public struct SystemClock: Clock {
+    public init() {}
+    public func now() -> Date { Date() }
+}
+
+/// Where random bytes come from; production uses the system CSPRNG.
+public protocol RandomSource: Sendable {
+    func bytes(_ count: Int) -> [UInt8]
+}
+
+public struct SystemRandom: RandomSource {
+    public init() {}
+    public func bytes(_ count: Int) -> [UInt8] {
+        var rng = SystemRandomNumberGenerator()
+        var out = [UInt8](repeating: 0, count: count)
+        var i = 0
+        while i < count {
+            var word = rng.next()
+            for _ in 0..<8 where i < count {
+                out[i] = UInt8(truncatingIfNeeded: word)
+                word >>= 8
+                i += 1
+            }
+        }
+        return out
+    }
+}
+
+extension RandomSource {
+    /// A string of `count` characters drawn uniformly from `alphabet` (rejection sampling, no modulo bias).
+    public func string(_ count: Int, alphabet: String) -> String {
+        let chars = Array(alphabet)
+        precondition(!chars.isEmpty && chars.count <= 256)
+        let limit = 256 - (256 % chars.count)
+        var out = ""
+        out.reserveCapacity(count)
+        while out.count < count {
+            for b in bytes(count * 2) where Int(b) < limit && out.count < count {
+                out.append(chars[Int(b) % chars.count])
+            }
+        }
+        return out
+    }
+
+    public func uuid() -> String {
+        var b = bytes(16)
+        b[6] = (b[6] & 0x0F) | 0x40
+        b[8] = (b[8] & 0x3F) | 0x80
+        let h = Array(Hex.encode(b))
+        return String(h[0..<8]) + "-" + String(h[8..<12]) + "-" + String(h[12..<16]) + "-" + String(h[16..<20])
+            + "-" + String(h[20..<32])
+    }
+}
+
+/// How IAM operations are authorized.
+public enum AuthMode: String, Sendable {
+    /// Verify AWS Signature V4 against `<data>/credentials.json` (the default).
+    case sigv4
+    /// Emulator mode: accept any well-formed signature. Only when asked for explicitly.
+    case anySignature = "any-signature"
+}
+
+/// Deployment settings the handlers need.
+public struct Config: Sendable {
+    public var dataDirectory: URL
+    public var region: String
+    /// Base of every token's `iss`; the pool id is appended. Never taken from the request.
+    public var issuerBaseURL: String
+    public var authMode: AuthMode
+    /// Largest request body accepted, in bytes.
+    public var maxBodyBytes: Int
+
+    public init(
+        dataDirectory: URL, region: String = "us-east-1", issuerBaseURL: String = "http://127.0.0.1:8080",
+        authMode: AuthMode = .sigv4, maxBodyBytes: Int = 1 << 20
+    ) {
+        self.dataDirectory = dataDirectory
+        self.region = region
+        self.issuerBaseURL = issuerBaseURL
+        self.authMode = authMode
+        self.maxBodyBytes = maxBodyBytes
+    }
+}
+
+/// Everything an operation may depend on. Built once per process; operations take what they need.
+public struct Services: Sendable {
+    public let config: Config
+    public let store: Store
+    public let clock: any Clock
+    public let random: any RandomSource
+    public let logger: Logger
+
+    public init(
+        config: Config, store: Store, clock: any Clock = SystemClock(), random: any RandomSource = SystemRandom(),
+        logger: Logger = Logger(label: "cognito-fcgi")
+    ) {
+        self.config = config
+        self.store = store
+        self.clock = clock
+        self.random = random
+        self.logger = logger
+    }
+}

@@ -1,0 +1,168 @@
+import Foundation
+
+/// One user as the store keeps it: `pools/<poolId>/users/<key>.json`, where the key is the username as
+/// `UsernameKey` folds it. Everything that must change together with the user (password, pending codes,
+/// sign-in counters, refresh tokens) lives in this one file, so each change is one atomic write and deleting
+/// the user takes all of it at once.
+public struct UserRecord: Sendable, Equatable {
+    /// The username as it was created (case preserved); with email/phone as username, a generated UUID.
+    public var username: String
+    public var sub: String
+    /// Every attribute, `sub` and the `*_verified` flags included, as AWS strings.
+    public var attributes: [String: String]
+    public var status: UserStatusType
+    public var enabled: Bool
+    public var created: Date
+    public var modified: Date
+    /// The Argon2id PHC string, or nil when the user has no password (never for users created so far).
+    public var passwordHash: String?
+    /// When a temporary password (AdminCreateUser) stops working.
+    public var temporaryPasswordExpires: Date?
+    /// Pending codes by purpose (`CodePurpose.key`), each a `VerificationCode` as JSON.
+    public var codes: [String: JSON]
+    /// Consecutive failed password attempts and the lockout they caused (every worker sees them).
+    public var failedSignIns: Int
+    public var lockedUntil: Date?
+    /// Tokens issued before this instant are refused (GlobalSignOut, AdminUserGlobalSignOut).
+    public var signedOutAt: Date?
+    /// Refresh tokens, stored only as hashes, each with its client, expiry and origin (`RefreshTokenRecord`).
+    public var refreshTokens: [JSON]
+    /// New values of verifiable attributes waiting for verification (AttributesRequireVerificationBeforeUpdate).
+    public var pendingAttributes: [String: String]
+
+    public init(username: String, sub: String, attributes: [String: String], status: UserStatusType, now: Date) {
+        self.username = username
+        self.sub = sub
+        var attributes = attributes
+        attributes["sub"] = sub
+        self.attributes = attributes
+        self.status = status
+        self.enabled = true
+        self.created = now
+        self.modified = now
+        self.passwordHash = nil
+        self.temporaryPasswordExpires = nil
+        self.codes = [:]
+        self.failedSignIns = 0
+        self.lockedUntil = nil
+        self.signedOutAt = nil
+        self.refreshTokens = []
+        self.pendingAttributes = [:]
+    }
+
+    // MARK: Derived views
+
+    public var email: String? { attributes["email"] }
+    public var phoneNumber: String? { attributes["phone_number"] }
+    public var emailVerified: Bool { attributes["email_verified"] == "true" }
+    public var phoneNumberVerified: Bool { attributes["phone_number_verified"] == "true" }
+
+    /// Attributes as AWS lists them (sorted by name, `sub` first as AWS shows it).
+    public func attributeList(only names: Set<String>? = nil) -> [AttributeType] {
+        attributes.keys
+            .filter { name in names.map { $0.contains(name) } ?? true }
+            .sorted { a, b in a == "sub" ? b != "sub" : (b == "sub" ? false : a < b) }
+            .map { AttributeType(name: $0, value: attributes[$0]) }
+    }
+
+    /// The `UserType` ListUsers and AdminCreateUser answer with.
+    public func userType(attributesToGet: [String]? = nil) -> UserType {
+        UserType(
+            username: username,
+            attributes: attributeList(only: attributesToGet.map(Set.init)),
+            userCreateDate: created,
+            userLastModifiedDate: modified,
+            enabled: enabled,
+            userStatus: status)
+    }
+}
+
+// MARK: - JSON
+
+extension UserRecord {
+    public init(json: JSON) throws {
+        guard case .object(let o) = json,
+            let username = o["Username"]?.stringValue,
+            let sub = o["Sub"]?.stringValue,
+            let statusText = o["Status"]?.stringValue,
+            let status = UserStatusType(rawValue: statusText)
+        else { throw RecordError.malformed("user") }
+        self.username = username
+        self.sub = sub
+        self.status = status
+        attributes = (o["Attributes"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+        enabled = o["Enabled"]?.boolValue ?? true
+        created = o["Created"]?.dateValue ?? Date(timeIntervalSince1970: 0)
+        modified = o["Modified"]?.dateValue ?? created
+        passwordHash = o["PasswordHash"]?.stringValue
+        temporaryPasswordExpires = o["TemporaryPasswordExpires"]?.dateValue
+        codes = o["Codes"]?.objectValue ?? [:]
+        failedSignIns = o["FailedSignIns"]?.intValue ?? 0
+        lockedUntil = o["LockedUntil"]?.dateValue
+        signedOutAt = o["SignedOutAt"]?.dateValue
+        refreshTokens = o["RefreshTokens"]?.arrayValue ?? []
+        pendingAttributes = (o["PendingAttributes"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+    }
+
+    public func toJSON() -> JSON {
+        var o: [String: JSON] = [
+            "Username": .string(username),
+            "Sub": .string(sub),
+            "Attributes": .object(attributes.mapValues { .string($0) }),
+            "Status": .string(status.rawValue),
+            "Enabled": .bool(enabled),
+            "Created": .date(created),
+            "Modified": .date(modified),
+            "FailedSignIns": .int(failedSignIns),
+        ]
+        if let passwordHash { o["PasswordHash"] = .string(passwordHash) }
+        if let temporaryPasswordExpires { o["TemporaryPasswordExpires"] = .date(temporaryPasswordExpires) }
+        if !codes.isEmpty { o["Codes"] = .object(codes) }
+        if let lockedUntil { o["LockedUntil"] = .date(lockedUntil) }
+        if let signedOutAt { o["SignedOutAt"] = .date(signedOutAt) }
+        if !refreshTokens.isEmpty { o["RefreshTokens"] = .array(refreshTokens) }
+        if !pendingAttributes.isEmpty { o["PendingAttributes"] = .object(pendingAttributes.mapValues { .string($0) }) }
+        return .object(o)
+    }
+}
+
+/// A stored record that does not parse: a bug or a damaged file, answered as an internal error.
+public enum RecordError: Error, CustomStringConvertible {
+    case malformed(String)
+    public var description: String {
+        switch self {
+        case .malformed(let what): return "malformed \(what) record"
+        }
+    }
+}
+
+extension JSON {
+    public var intValue: Int? {
+        switch self {
+        case .int(let n): return n
+        case .double(let d) where d == d.rounded() && abs(d) < 9e15: return Int(d)
+        default: return nil
+        }
+    }
+
+    public var doubleValue: Double? {
+        switch self {
+        case .int(let n): return Double(n)
+        case .double(let d): return d
+        default: return nil
+        }
+    }
+
+    public var boolValue: Bool? {
+        if case .bool(let b) = self { return b }
+        return nil
+    }
+
+    /// Dates are stored as epoch seconds, as the JSON 1.1 protocol sends them.
+    public var dateValue: Date? { doubleValue.map { Date(timeIntervalSince1970: $0) } }
+
+    public static func date(_ d: Date) -> JSON {
+        let t = d.timeIntervalSince1970
+        return t == t.rounded() ? .int(Int(t)) : .double(t)
+    }
+}

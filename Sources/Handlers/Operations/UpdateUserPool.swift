@@ -1,0 +1,39 @@
+/// UpdateUserPool: replaces the pool's settings; whatever the request omits goes back to AWS's default.
+struct UpdateUserPool: Operation {
+    static let name = "UpdateUserPool"
+    static let authorization = Authorization.iam
+
+    let services: Services
+
+    init(_ services: Services) { self.services = services }
+
+    func run(_ input: UpdateUserPoolInput) throws -> UpdateUserPoolOutput {
+        var settings = try PoolSettings(input)
+        let now = services.clock.now()
+        try services.store.withPool(input.userPoolId, .exclusive) { tx in
+            let old = try tx.pool()
+            // AWS documents one exception to "omitted means default": the feature plan stays as it is.
+            settings.userPoolTier = input.userPoolTier ?? old.userPoolTier
+            // Tags are not a setting with a default: TagResource/UntagResource manage them too, and an update
+            // that leaves UserPoolTags out (as most callers do) must not silently drop them.
+            settings.userPoolTags = input.userPoolTags ?? old.userPoolTags
+
+            // What UpdateUserPool cannot change is carried over; everything else is rebuilt from the request.
+            var pool = UserPoolType()
+            pool.id = old.id
+            pool.arn = old.arn
+            pool.name = input.poolName ?? old.name
+            pool.creationDate = old.creationDate
+            pool.lastModifiedDate = now
+            pool.schemaAttributes = old.schemaAttributes
+            pool.usernameAttributes = old.usernameAttributes
+            pool.aliasAttributes = old.aliasAttributes
+            pool.usernameConfiguration = old.usernameConfiguration
+            pool.domain = old.domain
+            pool.customDomain = old.customDomain
+            settings.apply(to: &pool)
+            try tx.savePool(pool)
+        }
+        return UpdateUserPoolOutput()
+    }
+}

@@ -1,0 +1,238 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Crypto
+
+/// Durable file primitives. Every write is: temp file in the same folder, `fsync`, `rename` over the target,
+/// `fsync` the folder. A crash at any point leaves the target wholly old or wholly new; the only debris is a
+/// temp file (`.tmp.<pid>.<random>`) that no reader ever opens and start-up removes once its writer is gone.
+enum FileSystem {
+    struct Failure: Error, CustomStringConvertible {
+        let operation: String
+        let path: String
+        let code: Int32
+        var description: String { "\(operation) \(path): \(String(cString: strerror(code)))" }
+    }
+
+    static let tempPrefix = ".tmp."
+
+    /// Reads a whole file, or nil when it does not exist.
+    static func read(_ path: String) throws -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw Failure(operation: "open", path: path, code: errno)
+        }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw Failure(operation: "fstat", path: path, code: errno) }
+        var out = [UInt8](repeating: 0, count: Int(st.st_size))
+        var done = 0
+        while done < out.count {
+            let n = out.withUnsafeMutableBytes { buf in
+                Glibc.read(fd, buf.baseAddress! + done, buf.count - done)
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw Failure(operation: "read", path: path, code: errno)
+            }
+            if n == 0 { break }
+            done += n
+        }
+        if done < out.count { out.removeLast(out.count - done) }
+        return out
+    }
+
+    /// Replaces `path` with `bytes` atomically and durably.
+    static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o600) throws {
+        let dir = parent(of: path)
+        let temp = dir + "/" + tempPrefix + "\(getpid())." + randomHex(8)
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw Failure(operation: "create", path: temp, code: errno) }
+        var ok = false
+        defer {
+            if !ok { unlink(temp) }
+        }
+        do {
+            defer { close(fd) }
+            try writeAll(fd, bytes, path: temp)
+            guard fsync(fd) == 0 else { throw Failure(operation: "fsync", path: temp, code: errno) }
+        }
+        guard rename(temp, path) == 0 else { throw Failure(operation: "rename", path: path, code: errno) }
+        ok = true
+        try syncDirectory(dir)
+    }
+
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { buf in
+                Glibc.write(fd, buf.baseAddress! + done, buf.count - done)
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw Failure(operation: "write", path: path, code: errno)
+            }
+            done += n
+        }
+    }
+
+    /// Reads `path`, or creates it with `make()` if it does not exist. Many processes may race here: the
+    /// file is written whole under a temp name and `link`ed into place, so exactly one version wins and
+    /// every process reads that one.
+    static func createOnce(_ path: String, _ make: () -> [UInt8]) throws -> [UInt8] {
+        if let existing = try read(path), !existing.isEmpty { return existing }
+        let temp = parent(of: path) + "/" + tempPrefix + "\(getpid())." + randomHex(8)
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw Failure(operation: "create", path: temp, code: errno) }
+        defer { unlink(temp) }
+        do {
+            defer { close(fd) }
+            try writeAll(fd, make(), path: temp)
+            guard fsync(fd) == 0 else { throw Failure(operation: "fsync", path: temp, code: errno) }
+        }
+        if link(temp, path) != 0 && errno != EEXIST {
+            throw Failure(operation: "link", path: path, code: errno)
+        }
+        try syncDirectory(parent(of: path))
+        guard let winner = try read(path) else { throw Failure(operation: "read", path: path, code: ENOENT) }
+        return winner
+    }
+
+    /// Removes a file durably; a missing file is not an error. Returns whether it existed.
+    @discardableResult
+    static func remove(_ path: String) throws -> Bool {
+        if unlink(path) != 0 {
+            if errno == ENOENT { return false }
+            throw Failure(operation: "unlink", path: path, code: errno)
+        }
+        try syncDirectory(parent(of: path))
+        return true
+    }
+
+    static func exists(_ path: String) -> Bool {
+        access(path, F_OK) == 0
+    }
+
+    static func syncDirectory(_ dir: String) throws {
+        let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw Failure(operation: "open", path: dir, code: errno) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw Failure(operation: "fsync", path: dir, code: errno) }
+    }
+
+    /// Creates a folder (and its parents) with mode 0700; an existing one is fine.
+    static func makeDirectory(_ path: String) throws {
+        if mkdir(path, 0o700) == 0 || errno == EEXIST { return }
+        if errno == ENOENT {
+            try makeDirectory(parent(of: path))
+            if mkdir(path, 0o700) == 0 || errno == EEXIST { return }
+        }
+        throw Failure(operation: "mkdir", path: path, code: errno)
+    }
+
+    /// Names in a folder, without `.`/`..` and without temp files; a missing folder lists as empty.
+    static func list(_ dir: String) throws -> [String] {
+        guard let d = opendir(dir) else {
+            if errno == ENOENT { return [] }
+            throw Failure(operation: "opendir", path: dir, code: errno)
+        }
+        defer { closedir(d) }
+        var names: [String] = []
+        while let entry = readdir(d) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) { ptr in
+                ptr.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name == "." || name == ".." || name.hasPrefix(tempPrefix) { continue }
+            names.append(name)
+        }
+        return names
+    }
+
+    /// Removes a folder tree (used only for trees already renamed out of readers' sight).
+    static func removeTree(_ path: String) {
+        if let names = try? listAll(path) {
+            for name in names {
+                let child = path + "/" + name
+                var st = stat()
+                if lstat(child, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
+                    removeTree(child)
+                } else {
+                    unlink(child)
+                }
+            }
+        }
+        rmdir(path)
+    }
+
+    private static func listAll(_ dir: String) throws -> [String] {
+        guard let d = opendir(dir) else { throw Failure(operation: "opendir", path: dir, code: errno) }
+        defer { closedir(d) }
+        var names: [String] = []
+        while let entry = readdir(d) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) { ptr in
+                ptr.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Removes temp files left by writers that no longer run (their pid is gone), in `dir` and below.
+    static func removeStaleTempFiles(in dir: String, depth: Int = 4) {
+        guard depth > 0, let names = try? listAll(dir) else { return }
+        for name in names {
+            let child = dir + "/" + name
+            if name.hasPrefix(tempPrefix) {
+                let parts = name.dropFirst(tempPrefix.count).split(separator: ".")
+                if let pidText = parts.first, let pid = pid_t(pidText), pid != getpid(),
+                    kill(pid, 0) != 0, errno == ESRCH
+                {
+                    unlink(child)
+                }
+                continue
+            }
+            var st = stat()
+            if lstat(child, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
+                removeStaleTempFiles(in: child, depth: depth - 1)
+            }
+        }
+    }
+
+    static func parent(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        if slash == path.startIndex { return "/" }
+        return String(path[..<slash])
+    }
+
+    static func randomHex(_ count: Int) -> String {
+        Hex.encode(SystemRandom().bytes(count))
+    }
+
+    /// Turns any string (a username, an alias value, an id) into one safe file-name component: letters,
+    /// digits, `-` and `_` stand as they are; every other byte of its UTF-8 is `%XX`. So no input can name
+    /// `.`, `..` or a path with `/`, and distinct inputs give distinct names. Names that would be too long
+    /// for a file system keep a readable prefix and end in the SHA-256 of the whole.
+    static func fileKey(_ raw: String) -> String {
+        var out = ""
+        out.reserveCapacity(raw.utf8.count)
+        let hex = Array("0123456789ABCDEF")
+        for b in raw.utf8 {
+            switch b {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"):
+                out.append(Character(Unicode.Scalar(b)))
+            default:
+                out.append("%")
+                out.append(hex[Int(b >> 4)])
+                out.append(hex[Int(b & 0xF)])
+            }
+        }
+        if out.isEmpty { return "%" }
+        if out.utf8.count <= 180 { return out }
+        let digest = Hex.encode(Array(SHA256.hash(data: Array(raw.utf8))))
+        return String(out.prefix(90)) + "~" + digest
+    }
+}

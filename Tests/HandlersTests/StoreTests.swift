@@ -1,0 +1,143 @@
+import Foundation
+import Testing
+
+@testable import Handlers
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct StoreTests {
+    func makePool(_ store: Store, _ id: String = "us-east-1_test") throws {
+        let created = try store.createPool(id) { tx in try tx.write(nil, "pool", .object(["Id": .string(id)])) }
+        #expect(created)
+    }
+
+    @Test func writesReadsAndRemovesRecords() throws {
+        let dir = TempDirectory()
+        let store = try Store(root: dir.path)
+        try makePool(store)
+        try store.withPool("us-east-1_test", .exclusive) { tx in
+            try tx.write("users", "alice", .object(["name": .string("Alice")]))
+        }
+        let back = try store.withPool("us-east-1_test", .shared) { tx in try tx.read("users", "alice") }
+        #expect(back == .object(["name": .string("Alice")]))
+        let removed = try store.withPool("us-east-1_test", .exclusive) { tx in try tx.remove("users", "alice") }
+        #expect(removed)
+        let gone = try store.withPool("us-east-1_test", .shared) { tx in try tx.read("users", "alice") }
+        #expect(gone == nil)
+    }
+
+    @Test func filesAndFoldersArePrivate() throws {
+        let dir = TempDirectory()
+        let store = try Store(root: dir.path + "/data")
+        try makePool(store)
+        var st = stat()
+        stat(dir.path + "/data", &st)
+        #expect(st.st_mode & 0o777 == 0o700)
+        stat(dir.path + "/data/secret.key", &st)
+        #expect(st.st_mode & 0o777 == 0o600)
+        stat(store.poolDirectory("us-east-1_test") + "/pool.json", &st)
+        #expect(st.st_mode & 0o777 == 0o600)
+    }
+
+    @Test func unknownPoolIsResourceNotFound() throws {
+        let dir = TempDirectory()
+        let store = try Store(root: dir.path)
+        #expect(throws: AWSError.poolNotFound("us-east-1_nope")) {
+            try store.withPool("us-east-1_nope", .shared) { _ in }
+        }
+    }
+
+    @Test func createPoolRefusesATakenId() throws {
+        let dir = TempDirectory()
+        let store = try Store(root: dir.path)
+        try makePool(store)
+        #expect(try store.createPool("us-east-1_test") { _ in } == false)
+    }
+
+    @Test func deletedPoolIsGoneForEveryone() throws {
+        let dir = TempDirectory()
+        let store = try Store(root: dir.path)
+        try makePool(store)
+        try store.deletePool("us-east-1_test") { _ in }
+        #expect(throws: AWSError.poolNotFound("us-east-1_test")) {
+            try store.withPool("us-east-1_test", .shared) { _ in }
+        }
+        #expect(try store.poolIds().isEmpty)
+        #expect(try FileSystem.list(dir.path + "/pools").isEmpty)
+    }
+
+    @Test(arguments: ["../x", "a/b", "..", ".", "", "a\u{0}b", "Ünïcödé", "%41", "A", "a", String(repeating: "é", count: 128)])
+    func fileKeysStayInsideTheirFolder(_ raw: String) throws {
+        let key = FileSystem.fileKey(raw)
+        #expect(!key.contains("/"))
+        #expect(key != "." && key != "..")
+        #expect(key.utf8.count <= 255)
+        if !key.contains("~") { #expect(FileSystem.decodeKey(key) == raw) }
+    }
+
+    @Test func distinctInputsGetDistinctKeys() {
+        let inputs = ["a", "A", "%41", "%2541", "a.b", "a%2Eb", String(repeating: "x", count: 300), String(repeating: "x", count: 301)]
+        #expect(Set(inputs.map(FileSystem.fileKey)).count == inputs.count)
+    }
+
+    @Test func staleTempFilesOfDeadWritersAreRemovedAtStart() throws {
+        let dir = TempDirectory()
+        _ = try Store(root: dir.path)
+        let stale = dir.path + "/pools/.tmp.999999999.abcd"
+        let live = dir.path + "/pools/.tmp.\(getpid()).abcd"
+        _ = FileManager.default.createFile(atPath: stale, contents: Data("x".utf8))
+        _ = FileManager.default.createFile(atPath: live, contents: Data("x".utf8))
+        _ = try Store(root: dir.path)
+        #expect(!FileManager.default.fileExists(atPath: stale))
+        #expect(FileManager.default.fileExists(atPath: live))
+    }
+
+    @Test func secretIsCreatedOnceAndShared() throws {
+        let dir = TempDirectory()
+        let a = try Store(root: dir.path)
+        let b = try Store(root: dir.path)
+        #expect(a.secret.count == 32)
+        #expect(a.secret == b.secret)
+    }
+
+    /// Several processes hammer one pool with read-modify-write transactions; flock must serialize them so
+    /// that no record and no counter increment is lost.
+    @Test func concurrentProcessesLoseNoWrite() throws {
+        let dir = TempDirectory()
+        let store = try Store(root: dir.path)
+        try makePool(store)
+        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent("StoreTorture")
+        let writers = 4
+        let each = 40
+        let processes = try (0..<writers).map { w -> Process in
+            let p = Process()
+            p.executableURL = exe
+            p.arguments = [dir.path, "us-east-1_test", "w\(w)", String(each)]
+            try p.run()
+            return p
+        }
+        for p in processes {
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0)
+        }
+        let (counter, records) = try store.withPool("us-east-1_test", .shared) { tx in
+            (try tx.read(nil, "counter"), try tx.keys("records"))
+        }
+        #expect(counter == .object(["n": .int(writers * each)]))
+        #expect(records.count == writers * each)
+    }
+
+    @Test func pageTokensAreTamperEvident() throws {
+        let secret = Array(repeating: UInt8(7), count: 32)
+        let token = PageToken.make(after: "user-42", scope: "ListUsers:p1", secret: secret)
+        #expect(try PageToken.read(token, scope: "ListUsers:p1", secret: secret) == "user-42")
+        #expect(throws: AWSError.self) { try PageToken.read(token, scope: "ListUsers:p2", secret: secret) }
+        #expect(throws: AWSError.self) { try PageToken.read(token + "x", scope: "ListUsers:p1", secret: secret) }
+        #expect(throws: AWSError.self) { try PageToken.read("garbage", scope: "ListUsers:p1", secret: secret) }
+        let forged = Base64URL.encode(Array("user-43".utf8)) + "." + token.split(separator: ".")[1]
+        #expect(throws: AWSError.self) { try PageToken.read(forged, scope: "ListUsers:p1", secret: secret) }
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import Testing
+
+@testable import Handlers
+
+struct UpdateUserPoolTests {
+    /// A pool with many settings away from their defaults.
+    static let rich: [String: JSON] = [
+        "Policies": ["PasswordPolicy": ["MinimumLength": 14, "RequireSymbols": true]],
+        "DeletionProtection": "ACTIVE",
+        "LambdaConfig": ["PostConfirmation": "arn:aws:lambda:us-east-1:123456789012:function:post"],
+        "AutoVerifiedAttributes": ["email"],
+        "UsernameAttributes": ["email"],
+        "UsernameConfiguration": ["CaseSensitive": true],
+        "MfaConfiguration": "OPTIONAL",
+        "EmailVerificationMessage": "Code {####}",
+        "AdminCreateUserConfig": ["AllowAdminCreateUserOnly": true],
+        "UserPoolTags": ["team": "auth"],
+        "UserPoolTier": "PLUS",
+        "Schema": [["Name": "tenant", "AttributeDataType": "String"]],
+    ]
+
+    @Test func omittedSettingsGoBackToTheirDefaults() throws {
+        let h = try Harness()
+        let id = CreateUserPoolTests.create(h, "rich", Self.rich)
+        let before = CreateUserPoolTests.describe(h, id)
+        h.clock.advance(90)
+
+        #expect(h.ok("UpdateUserPool", ["UserPoolId": .string(id)]) == [:])
+        let after = CreateUserPoolTests.describe(h, id)
+
+        // Reset, as AWS documents ("If you don't provide a value ... sets it to its default value").
+        #expect(after["Policies"]?["PasswordPolicy"] == [
+            "MinimumLength": 8, "RequireUppercase": true, "RequireLowercase": true, "RequireNumbers": true,
+            "RequireSymbols": true, "TemporaryPasswordValidityDays": 7,
+        ])
+        #expect(after["DeletionProtection"] == "INACTIVE")
+        #expect(after["LambdaConfig"] == [:])
+        #expect(after["AutoVerifiedAttributes"] == nil)
+        #expect(after["MfaConfiguration"] == "OFF")
+        #expect(after["EmailVerificationMessage"] == nil)
+        #expect(after["VerificationMessageTemplate"] == ["DefaultEmailOption": "CONFIRM_WITH_CODE"])
+        #expect(after["AdminCreateUserConfig"] == ["AllowAdminCreateUserOnly": false, "UnusedAccountValidityDays": 7])
+
+        // Kept: what UpdateUserPool cannot change, the tier (AWS's documented exception) and the tags.
+        for kept in ["Id", "Arn", "Name", "CreationDate", "SchemaAttributes", "UsernameAttributes",
+                     "UsernameConfiguration", "UserPoolTier", "UserPoolTags"] {
+            #expect(after[kept] == before[kept], "\(kept) changed")
+        }
+        #expect(after["UserPoolTier"] == "PLUS")
+        #expect(after["UserPoolTags"] == ["team": "auth"])
+        #expect(after["LastModifiedDate"] == .int(1_790_000_090))
+    }
+
+    @Test func appliesWhatItIsGiven() throws {
+        let h = try Harness()
+        let id = CreateUserPoolTests.create(h, "old name", Self.rich)
+        _ = h.ok("UpdateUserPool", [
+            "UserPoolId": .string(id),
+            "PoolName": "new name",
+            "Policies": [
+                "PasswordPolicy": ["MinimumLength": 20, "RequireNumbers": true, "TemporaryPasswordValidityDays": 2],
+            ],
+            "DeletionProtection": "ACTIVE",
+            "AutoVerifiedAttributes": ["email", "phone_number"],
+            "UserAttributeUpdateSettings": ["AttributesRequireVerificationBeforeUpdate": ["phone_number"]],
+            "VerificationMessageTemplate": ["SmsMessage": "Code {####}"],
+            "MfaConfiguration": "ON",
+            "UserPoolTags": ["env": "prod"],
+            "UserPoolTier": "LITE",
+        ])
+        let after = CreateUserPoolTests.describe(h, id)
+        #expect(after["Name"] == "new name")
+        #expect(after["Policies"]?["PasswordPolicy"] == [
+            "MinimumLength": 20, "RequireUppercase": false, "RequireLowercase": false, "RequireNumbers": true,
+            "RequireSymbols": false, "TemporaryPasswordValidityDays": 2,
+        ])
+        #expect(after["DeletionProtection"] == "ACTIVE")
+        #expect(after["AutoVerifiedAttributes"] == ["email", "phone_number"])
+        #expect(after["UserAttributeUpdateSettings"] == ["AttributesRequireVerificationBeforeUpdate": ["phone_number"]])
+        #expect(after["SmsVerificationMessage"] == "Code {####}")
+        #expect(after["MfaConfiguration"] == "ON")
+        #expect(after["UserPoolTags"] == ["env": "prod"])
+        #expect(after["UserPoolTier"] == "LITE")
+        #expect(after["UsernameConfiguration"] == ["CaseSensitive": true])
+        #expect(CreateUserPoolTests.attribute(after, "custom:tenant") != nil)
+    }
+
+    @Test func queryForm() throws {
+        let h = try Harness()
+        let id = CreateUserPoolTests.create(h)
+        let (status, body) = h.query("UpdateUserPool", [("UserPoolId", id), ("MfaConfiguration", "OPTIONAL")])
+        #expect(status == 200)
+        #expect(body == [:])
+        #expect(CreateUserPoolTests.describe(h, id)["MfaConfiguration"] == "OPTIONAL")
+    }
+
+    @Test func unknownPool() throws {
+        let h = try Harness()
+        _ = CreateUserPoolTests.create(h)
+        let before = h.snapshot()
+        #expect(h.fails("UpdateUserPool", ["UserPoolId": "us-east-1_missing99"], "ResourceNotFoundException")
+            == "User pool us-east-1_missing99 does not exist.")
+        #expect(h.snapshot() == before)
+    }
+
+    /// The trap users report (aws/aws-cli#7151): the pool auto-verifies email, but an update that sets
+    /// AttributesRequireVerificationBeforeUpdate without repeating AutoVerifiedAttributes resets them first.
+    @Test func verificationBeforeUpdateNeedsAutoVerificationInTheSameRequest() throws {
+        let h = try Harness()
+        let id = CreateUserPoolTests.create(h, "p", ["AutoVerifiedAttributes": ["email"]])
+        let before = h.snapshot()
+        #expect(h.fails("UpdateUserPool", [
+            "UserPoolId": .string(id),
+            "UserAttributeUpdateSettings": ["AttributesRequireVerificationBeforeUpdate": ["email"]],
+        ], "InvalidParameterException")
+            == "All attributes in AttributesRequireVerificationBeforeUpdate must exist in AutoVerifiedAttributes")
+        #expect(h.snapshot() == before)
+    }
+
+    @Test func modelConstraints() throws {
+        let h = try Harness()
+        let id = CreateUserPoolTests.create(h)
+        let before = h.snapshot()
+        h.fails("UpdateUserPool", [:], "InvalidParameterException")
+        h.fails("UpdateUserPool", ["UserPoolId": .string(id), "DeletionProtection": "MAYBE"], "InvalidParameterException")
+        h.fails("UpdateUserPool", ["UserPoolId": .string(id), "PoolName": ""], "InvalidParameterException")
+        h.fails("UpdateUserPool", ["UserPoolId": .string(id), "AutoVerifiedAttributes": ["preferred_username"]],
+                "InvalidParameterException")
+        #expect(h.snapshot() == before)
+        // UsernameAttributes is not an UpdateUserPool member: ignored, like any unknown member.
+        _ = h.ok("UpdateUserPool", ["UserPoolId": .string(id), "UsernameAttributes": ["phone_number"]])
+        #expect(CreateUserPoolTests.describe(h, id)["UsernameAttributes"] == nil)
+    }
+}

@@ -1,0 +1,76 @@
+"""The shipped nginx files: valid for nginx, consistent with each other, free of known traps."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+from conftest import NGINX, RENDER, ROOT
+
+DEPLOY = ROOT / "deploy"
+
+
+def nginx_test(prefix: Path, conf: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [NGINX, "-t", "-p", str(prefix), "-c", str(conf), "-e", str(prefix / "error.log")],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30,
+    )
+
+
+def log_format(text: str) -> str:
+    match = re.search(r"^\s*log_format\s+cognito_fcgi\s+(.*?);", text, re.M | re.S)
+    assert match, "no log_format cognito_fcgi"
+    return re.sub(r"\s+", " ", match.group(1))
+
+
+def test_production_config_is_valid(tmp_path: Path):
+    """deploy/nginx.conf as installed in Debian's layout (conf.d/ + snippets/) passes `nginx -t`."""
+    (tmp_path / "conf.d").mkdir()
+    (tmp_path / "snippets").mkdir()
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "snippets" / "cognito-fcgi-locations.conf").write_text(
+        (DEPLOY / "cognito-fcgi-locations.conf").read_text())
+    site = (DEPLOY / "nginx.conf").read_text()
+    assert site.count("/var/log/nginx/") == 1
+    (tmp_path / "conf.d" / "cognito-fcgi.conf").write_text(site.replace("/var/log/nginx/", f"{tmp_path}/logs/"))
+    temp = " ".join(f"{kind}_temp_path {tmp_path}/{kind};"
+                    for kind in ("client_body", "fastcgi", "proxy", "uwsgi", "scgi"))
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
+        f"http {{ {temp} include conf.d/*.conf; }}\n")
+    done = nginx_test(tmp_path, tmp_path / "nginx.conf")
+    assert done.returncode == 0, done.stderr
+
+
+def test_local_template_renders_and_is_valid(tmp_path: Path):
+    prefix = tmp_path / "nginx"
+    subprocess.run(["bash", str(RENDER), str(prefix), "18080", str(tmp_path / "w.sock")],
+                   check=True, stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+    conf = (prefix / "nginx.conf").read_text()
+    assert "@" not in re.sub(r"#.*", "", conf)
+    assert "listen 127.0.0.1:18080;" in conf
+    done = nginx_test(prefix, prefix / "nginx.conf")
+    assert done.returncode == 0, done.stderr
+
+
+def test_local_and_production_share_the_access_log_format():
+    production = log_format((DEPLOY / "nginx.conf").read_text())
+    local = log_format((DEPLOY / "nginx-local.conf.in").read_text())
+    assert production == local
+    # The query form carries passwords and tokens in the query string: never log it.
+    for leaky in ("$request ", "$request\"", "$request'", "$request_uri", "$args", "$query_string", "$arg_"):
+        assert leaky not in production
+
+
+def test_no_fastcgi_keep_alive():
+    for path in DEPLOY.iterdir():
+        text = re.sub(r"#.*", "", path.read_text())
+        assert not re.search(r"fastcgi_keep_conn\s+on", text), path
+
+
+def test_host_header_reaches_workers_with_its_port():
+    """Debian's fastcgi_params now sends HTTP_HOST=$host (no port), which breaks SigV4 checks."""
+    locations = re.sub(r"#.*", "", (DEPLOY / "cognito-fcgi-locations.conf").read_text())
+    assert "include fastcgi_params" not in locations
+    assert "HTTP_HOST" not in locations
