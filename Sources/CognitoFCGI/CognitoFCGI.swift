@@ -49,6 +49,21 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
+    @Option(help: "Deliver email through this sendmail-compatible command (e.g. \"/usr/sbin/sendmail -t -i\") instead of the outbox folder <data>/outbox.")
+    var sendmail: String?
+
+    @Option(name: .customLong("mail-from"), help: "From address of delivered email.")
+    var mailFrom: String = "no-reply@localhost"
+
+    @Option(name: .customLong("argon2-memory"), help: "Argon2id memory per password hash, KiB (OWASP minimum 19456).")
+    var argon2Memory: UInt32 = 19456
+
+    @Option(name: .customLong("argon2-iterations"), help: "Argon2id passes (OWASP minimum 2).")
+    var argon2Iterations: UInt32 = 2
+
+    @Flag(name: .customLong("allow-weak-password-hashing"), help: "Allow Argon2id parameters below OWASP's minimum (test setups only).")
+    var allowWeakPasswordHashing = false
+
     @Flag(name: .customLong("worker"), help: .hidden)
     var isChildWorker = false
 
@@ -93,7 +108,19 @@ struct Serve: ParsableCommand {
             dataDirectory: URL(fileURLWithPath: data), region: region, issuerBaseURL: issuer, authMode: authMode,
             maxBodyBytes: maxBody)
         let store = try Store(root: data)
-        let services = Services(config: config, store: store, logger: logger)
+        let hashing = PasswordHasher.Configuration(
+            memoryKiB: argon2Memory, iterations: argon2Iterations, allowWeakParameters: allowWeakPasswordHashing)
+        if hashing.isWeak {
+            logger.warning("password hashing below OWASP's minimum (--allow-weak-password-hashing): test setups only")
+        }
+        let passwords = try PasswordHasher(hashing)
+        var sender: (any Sender)? = nil
+        if let sendmail {
+            let command = sendmail.split(separator: " ").map(String.init)
+            sender = SendmailSender(
+                command: command, from: mailFrom, smsSender: OutboxSender(dataDirectory: store.root), logger: logger)
+        }
+        let services = Services(config: config, store: store, logger: logger, sender: sender, passwords: passwords)
         let service = try Service.production(services)
         logger.info("serving", metadata: ["pid": "\(getpid())", "threads": "\(threads)"])
         FastCGIServer(listenFD: listenFD, service: service, maxBodyBytes: maxBody, logger: logger).run(threads: threads)
@@ -105,7 +132,8 @@ struct Serve: ParsableCommand {
         [
             "serve", "--worker", "--data", data, "--threads", String(threads), "--auth", auth, "--issuer", issuer,
             "--region", region, "--max-body", String(maxBody), "--log-level", logLevel,
-        ]
+            "--mail-from", mailFrom, "--argon2-memory", String(argon2Memory), "--argon2-iterations", String(argon2Iterations),
+        ] + (sendmail.map { ["--sendmail", $0] } ?? []) + (allowWeakPasswordHashing ? ["--allow-weak-password-hashing"] : [])
     }
 }
 

@@ -97,15 +97,22 @@ public struct Services: Sendable {
     public let clock: any Clock
     public let random: any RandomSource
     public let logger: Logger
+    /// Delivers codes and invitations; runs only after the change that needs it is durable.
+    public let sender: any Sender
+    /// Argon2id; never called while a store lock is held.
+    public let passwords: PasswordHasher
 
     public init(
         config: Config, store: Store, clock: any Clock = SystemClock(), random: any RandomSource = SystemRandom(),
-        logger: Logger = Logger(label: "cognito-fcgi")
+        logger: Logger = Logger(label: "cognito-fcgi"), sender: (any Sender)? = nil,
+        passwords: PasswordHasher = PasswordHasher.standard
     ) {
         self.config = config
         self.store = store
         self.clock = clock
         self.random = random
         self.logger = logger
+        self.sender = sender ?? OutboxSender(dataDirectory: store.root, clock: clock)
+        self.passwords = passwords
     }
 }

@@ -71,6 +71,11 @@ public struct PasswordHasher: Sendable {
 
     public let configuration: Configuration
 
+    /// A hasher whose configuration is known good (the defaults).
+    init(validated configuration: Configuration) {
+        self.configuration = configuration
+    }
+
     /// Throws `Error.weakParameters` when the configuration is below OWASP's minimum without the opt-in, and
     /// `Error.invalidParameters` when libargon2 could not use it.
     public init(_ configuration: Configuration = Configuration()) throws {
@@ -213,5 +218,12 @@ struct PHC: Equatable {
         let n = s.utf8.count
         guard ok, n > 0, n % 4 != 1 else { return nil }
         return n / 4 * 3 + (n % 4 == 0 ? 0 : n % 4 - 1)
+    }
+}
+
+extension PasswordHasher {
+    /// The hasher at OWASP's parameters (the defaults always pass the strength check).
+    public static var standard: PasswordHasher {
+        PasswordHasher(validated: Configuration())
     }
 }

@@ -39,11 +39,20 @@ final class Harness {
         var cfg = Config(dataDirectory: URL(fileURLWithPath: dir.path))
         config(&cfg)
         let store = try Store(root: dir.path)
-        services = Services(config: cfg, store: store, clock: clock, logger: Logger(label: "test"))
+        // Cheap Argon2id parameters keep the suite fast; PasswordHasherTests covers the real ones.
+        let passwords = try PasswordHasher(.init(memoryKiB: 64, iterations: 1, allowWeakParameters: true))
+        services = Services(
+            config: cfg, store: store, clock: clock, logger: Logger(label: "test"),
+            sender: OutboxSender(dataDirectory: store.root, clock: clock), passwords: passwords)
         service = Service(services: services, authenticator: AllowAll())
     }
 
     var store: Store { services.store }
+
+    /// Messages delivered so far (codes, invitations), oldest first.
+    func outbox() -> [Message] {
+        (try? OutboxSender.messages(in: dir.path + "/" + OutboxSender.folderName)) ?? []
+    }
 
     /// Calls `operation` over the JSON protocol; returns the HTTP status and the parsed body.
     @discardableResult
