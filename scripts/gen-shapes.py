@@ -24,6 +24,13 @@ import re
 import sys
 
 # The operations whose input and output shapes we generate (the project implements these).
+# Where the service itself is known to check something other than botocore's published pattern.
+# PasswordType: botocore still carries the 2018 pattern `[\S]+`, but Cognito accepts passwords with inner
+# spaces (a space counts as a symbol in its password policy) and refuses only leading/trailing whitespace.
+PATTERN_OVERRIDES = {
+    "PasswordType": r"[\S]+.*[\S]+",
+}
+
 OPERATIONS = [
     "CreateUserPool", "DescribeUserPool", "ListUserPools", "UpdateUserPool", "DeleteUserPool",
     "AddCustomAttributes",
@@ -235,6 +242,9 @@ class Generator:
     def __init__(self, model, operations):
         self.model = model
         self.shapes = model["shapes"]
+        for name, pattern in PATTERN_OVERRIDES.items():
+            if name in self.shapes:
+                self.shapes[name] = dict(self.shapes[name], pattern=pattern)
         self.operations = operations
         for op in operations:
             if op not in model["operations"]:

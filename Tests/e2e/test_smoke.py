@@ -153,7 +153,7 @@ def test_body_over_one_megabyte_is_refused_by_nginx(cognito: Instance):
         headers={"X-Amz-Target": "AWSCognitoIdentityProviderService.ListUserPools",
                  "Content-Type": "application/x-amz-json-1.1"},
     )
-    assert resp.status_code == 413, describe(resp)
+    assert_aws_error(resp, 413, "RequestEntityTooLargeException")
 
 
 def test_discovery_of_unknown_pool_is_not_cached(cognito: Instance):

@@ -279,6 +279,7 @@ enum Patterns {
     static let emailMfaSubjectType = Pattern(#"[\p{L}\p{M}\p{S}\p{N}\p{P}\s]+"#, regex: #"[\p{L}\p{M}\p{S}\p{N}\p{P}[ \t\n\x{0B}\f\r]]+"#)
     static let emailVerificationMessageByLinkType = Pattern(#"[\p{L}\p{M}\p{S}\p{N}\p{P}\s*]*\{##[\p{L}\p{M}\p{S}\p{N}\p{P}\s*]*##\}[\p{L}\p{M}\p{S}\p{N}\p{P}\s*]*"#, regex: #"[\p{L}\p{M}\p{S}\p{N}\p{P}[ \t\n\x{0B}\f\r]*]*\{##[\p{L}\p{M}\p{S}\p{N}\p{P}[ \t\n\x{0B}\f\r]*]*##\}[\p{L}\p{M}\p{S}\p{N}\p{P}[ \t\n\x{0B}\f\r]*]*"#)
     static let hexStringType = Pattern("^[0-9a-fA-F]+$")
+    static let passwordType = Pattern(#"[\S]+.*[\S]+"#, regex: #"[[^ \t\n\x{0B}\f\r]]+.*[[^ \t\n\x{0B}\f\r]]+"#)
     static let providerNameType = Pattern(#"[\p{L}\p{M}\p{S}\p{N}\p{P}\p{Z}]+"#)
     static let sESConfigurationSet = Pattern("^[a-zA-Z0-9_-]+$")
     static let scopeType = Pattern(#"[\x21\x23-\x5B\x5D-\x7E]+"#)
@@ -305,6 +306,7 @@ enum Patterns {
             emailMfaSubjectType,
             emailVerificationMessageByLinkType,
             hexStringType,
+            passwordType,
             providerNameType,
             sESConfigurationSet,
             scopeType,
@@ -839,7 +841,7 @@ public enum Schemas {
         Schema.Member("PasswordHistorySize", Schemas.passwordHistorySizeType),
         Schema.Member("TemporaryPasswordValidityDays", Schemas.temporaryPasswordValidityDaysType),
     ]))
-    public static let passwordType = Schema("PasswordType", .string, max: 256, pattern: Patterns.confirmationCodeType, sensitive: true)
+    public static let passwordType = Schema("PasswordType", .string, max: 256, pattern: Patterns.passwordType, sensitive: true)
     public static let poolQueryLimitType = Schema("PoolQueryLimitType", .integer, min: 1, max: 60)
     public static let preTokenGenerationLambdaVersionType = Schema("PreTokenGenerationLambdaVersionType", .string, enumValues: ["V1_0", "V2_0", "V3_0"])
     public static let preTokenGenerationVersionConfigType = Schema("PreTokenGenerationVersionConfigType", .structure([
