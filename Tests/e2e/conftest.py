@@ -87,6 +87,34 @@ def tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
+# ---- docs/DEPLOY.md's commands, run by the deployment tests -------------------------------------------
+
+def doc_block(marker: str, languages: tuple[str, ...] = ("sh", "bash")) -> str:
+    """The fenced code block of docs/DEPLOY.md (in one of `languages`; "" for a plain fence) that contains
+    `marker`, so that a test runs what the doc says rather than a copy of it."""
+    blocks: list[tuple[str, list[str]]] = []  # (language, lines) of each fenced block, in order
+    inside = False
+    for line in (ROOT / "docs" / "DEPLOY.md").read_text().splitlines():
+        if line.startswith("```"):
+            if inside:
+                inside = False
+            else:
+                inside = True
+                blocks.append((line[3:].strip(), []))
+        elif inside:
+            blocks[-1][1].append(line)
+    found = ["\n".join(lines) + "\n" for lang, lines in blocks if lang in languages and marker in "\n".join(lines)]
+    assert len(found) == 1, f"docs/DEPLOY.md: expected one {languages} block containing {marker!r}, found {len(found)}"
+    return found[0]
+
+
+def replace_exactly(text: str, old: str, new: str, count: int = 1) -> str:
+    """str.replace that fails when `old` does not occur exactly `count` times: if the shipped file changes,
+    the test says so instead of silently testing something else."""
+    assert text.count(old) == count, f"expected {count} x {old!r}, found {text.count(old)}"
+    return text.replace(old, new)
+
+
 @dataclass
 class AccessKey:
     access_key_id: str
@@ -97,7 +125,23 @@ class AccessKey:
 
 
 class Instance:
-    """nginx + workers in one temp folder. Create with `Instance.start(...)`."""
+    """nginx + workers in one temp folder. Create with `Instance.start(...)`.
+
+    Tests of other ways to run the same pieces (HTTPS with the production nginx.conf, spawn-fcgi, systemd
+    socket activation, the static binary) subclass it and override one step: `binary`/`worker_env` (which
+    executable, in which environment), `_launch_worker` (how the workers start), `_render_nginx` (which
+    nginx configuration), `scheme`/`ca_bundle` (how clients connect).
+    """
+
+    binary: Path = BINARY
+    # None: the workers inherit the test's environment; else exactly this environment.
+    worker_env: dict[str, str] | None = None
+    scheme = "http"
+    # A CA file clients verify TLS with (https instances); None: the default trust store.
+    ca_bundle: Path | None = None
+    # False when the workers inherit a socket someone else made (spawn-fcgi, socket activation): then
+    # they rightly leave the file behind, and stop() removes it instead of reporting it.
+    worker_removes_socket = True
 
     def __init__(self, name: str, extra_args: tuple[str, ...]):
         self.name = name
@@ -119,13 +163,15 @@ class Instance:
         self.problems: list[str] = []
         self.http = requests.Session()
         self.http.trust_env = False
+        if self.ca_bundle is not None:
+            self.http.verify = str(self.ca_bundle)
 
     # ---- start / stop -------------------------------------------------------------------------
 
     @classmethod
     def start(cls, name: str, extra_args: tuple[str, ...] = ()) -> "Instance":
-        if not BINARY.is_file():
-            raise StartupError(f"{BINARY} does not exist: build it first (swift build --product cognito-fcgi)")
+        if not cls.binary.is_file():
+            raise StartupError(f"{cls.binary} does not exist: build it first (swift build --product cognito-fcgi)")
         last: Exception | None = None
         for _ in range(3):
             instance = cls(name, extra_args)
@@ -144,38 +190,21 @@ class Instance:
     def _start(self) -> None:
         self.credentials = self._create_key()
         self.port = free_port()
-        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.endpoint = f"{self.scheme}://127.0.0.1:{self.port}"
         with open(self.worker_log, "ab") as log:
-            self.worker = subprocess.Popen(
-                [
-                    str(BINARY), "serve",
-                    "--data", str(self.data_dir),
-                    "--socket", str(self.socket_path),
-                    "--processes", "2",
-                    "--threads", "4",
-                    "--issuer", self.endpoint,
-                    "--region", REGION,
-                    *self.extra_args,
-                ],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group: see stop()
-            )
+            self.worker = self._launch_worker(log)
         deadline = time.monotonic() + START_TIMEOUT
         while not self.socket_path.is_socket():
-            if self.worker.poll() is not None:
-                raise StartupError(f"worker exited with {self.worker.returncode} before creating its socket")
+            if (status := self._worker_exit_status()) is not None:
+                raise StartupError(f"worker exited with {status} before creating its socket")
             if time.monotonic() > deadline:
                 raise StartupError(f"no socket at {self.socket_path} after {START_TIMEOUT} s")
             time.sleep(0.05)
 
-        subprocess.run(
-            ["bash", str(RENDER), str(self.nginx_prefix), str(self.port), str(self.socket_path)],
-            check=True, stdin=subprocess.DEVNULL, capture_output=True, timeout=30,
-        )
+        conf = self._render_nginx()
         with open(self.nginx_prefix / "logs" / "stderr.log", "ab") as log:
             self.nginx = subprocess.Popen(
-                [NGINX, "-p", str(self.nginx_prefix), "-c", str(self.nginx_prefix / "nginx.conf"),
-                 "-e", str(self.nginx_log)],
+                [NGINX, "-p", str(self.nginx_prefix), "-c", str(conf), "-e", str(self.nginx_log)],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
@@ -184,8 +213,8 @@ class Instance:
                 if "Address already in use" in tail(self.nginx_log, 20):
                     raise PortInUse(f"port {self.port}")
                 raise StartupError(f"nginx exited with {self.nginx.returncode}")
-            if self.worker.poll() is not None:
-                raise StartupError(f"worker exited with {self.worker.returncode}")
+            if (status := self._worker_exit_status()) is not None:
+                raise StartupError(f"worker exited with {status}")
             try:
                 # Any answer from the workers will do; 502 means nginx is up but cannot reach them.
                 if self.http.get(self.endpoint + "/", timeout=2).status_code != 502:
@@ -196,11 +225,45 @@ class Instance:
                 raise StartupError(f"{self.endpoint} did not answer within {START_TIMEOUT} s")
             time.sleep(0.05)
 
+    def serve_args(self) -> list[str]:
+        """`serve` and its arguments, as the harness runs every worker (after the executable's path)."""
+        return [
+            "serve",
+            "--data", str(self.data_dir),
+            "--socket", str(self.socket_path),
+            "--processes", "2",
+            "--threads", "4",
+            "--issuer", self.endpoint,
+            "--region", REGION,
+            *self.extra_args,
+        ]
+
+    def _launch_worker(self, log) -> subprocess.Popen:
+        """Starts the workers; they must end up accepting on `self.socket_path`."""
+        return subprocess.Popen(
+            [str(self.binary), *self.serve_args()],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=self.worker_env,
+            start_new_session=True,  # its own process group: see stop()
+        )
+
+    def _worker_exit_status(self) -> int | None:
+        """None while the workers run, else how they exited."""
+        assert self.worker is not None
+        return self.worker.poll()
+
+    def _render_nginx(self) -> Path:
+        """Writes nginx's configuration under `self.nginx_prefix` (logs/ included) and returns its path."""
+        subprocess.run(
+            ["bash", str(RENDER), str(self.nginx_prefix), str(self.port), str(self.socket_path)],
+            check=True, stdin=subprocess.DEVNULL, capture_output=True, timeout=30,
+        )
+        return self.nginx_prefix / "nginx.conf"
+
     def _create_key(self) -> AccessKey:
         done = subprocess.run(
-            [str(BINARY), "keys", "create", "--data", str(self.data_dir),
+            [str(self.binary), "keys", "create", "--data", str(self.data_dir),
              "--aws-credentials", str(self.aws_credentials_file)],
-            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
+            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, env=self.worker_env,
         )
         if done.returncode != 0:
             raise StartupError(f"keys create failed ({done.returncode}): {done.stdout}{done.stderr}")
@@ -237,7 +300,10 @@ class Instance:
                     self.problems.append(f"{label}: processes left in group {proc.pid} after it exited")
                     self._kill_group(proc.pid)
         if self.worker is not None and self.worker.returncode == 0 and self.socket_path.exists():
-            self.problems.append(f"the worker exited but left its socket {self.socket_path} behind")
+            if self.worker_removes_socket:
+                self.problems.append(f"the worker exited but left its socket {self.socket_path} behind")
+            else:
+                self.socket_path.unlink()
         if self.problems:
             self.dump_logs()
         if remove and os.environ.get("COGNITO_E2E_KEEP") != "1":
@@ -295,7 +361,8 @@ class Instance:
             aws_secret_access_key=key.secret_access_key,
             region_name=REGION,
         )
-        return session.client(SERVICE, endpoint_url=self.endpoint, config=Config(**options))
+        verify = {} if self.ca_bundle is None else {"verify": str(self.ca_bundle)}
+        return session.client(SERVICE, endpoint_url=self.endpoint, config=Config(**options), **verify)
 
     def request(self, method: str, path: str = "/", *, params: Any = None, headers: dict | None = None,
                 data: bytes | str | None = None, timeout: float = 30) -> requests.Response:

@@ -163,7 +163,6 @@ def test_discovery_of_unknown_pool_is_not_cached(cognito: Instance):
     assert resp.headers.get("x-amzn-RequestId"), describe(resp)
 
 
-@pytest.mark.xfail(strict=True, reason="JWKS/discovery arrive with the sign-in issue (#5)")
 @pytest.mark.needs_ops("CreateUserPool")
 def test_discovery_documents_are_served_and_briefly_cacheable(cognito: Instance):
     pool_id = cognito.client().create_user_pool(PoolName="discovery-" + secrets.token_hex(4))["UserPool"]["Id"]

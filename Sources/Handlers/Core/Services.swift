@@ -101,11 +101,13 @@ public struct Services: Sendable {
     public let sender: any Sender
     /// Argon2id; never called while a store lock is held.
     public let passwords: PasswordHasher
+    /// Every pool's RSA signing keys, parsed once per process (`Tokens/PoolKeys.swift`).
+    public let keys: PoolKeyCache
 
     public init(
         config: Config, store: Store, clock: any Clock = SystemClock(), random: any RandomSource = SystemRandom(),
         logger: Logger = Logger(label: "cognito-fcgi"), sender: (any Sender)? = nil,
-        passwords: PasswordHasher = PasswordHasher.standard
+        passwords: PasswordHasher = PasswordHasher.standard, keys: PoolKeyCache = PoolKeyCache()
     ) {
         self.config = config
         self.store = store
@@ -114,5 +116,6 @@ public struct Services: Sendable {
         self.logger = logger
         self.sender = sender ?? OutboxSender(dataDirectory: store.root, clock: clock)
         self.passwords = passwords
+        self.keys = keys
     }
 }

@@ -97,6 +97,32 @@ extension PoolTransaction {
     }
 }
 
+extension PoolTransaction {
+    /// The user `name` names — username, alias or `sub`, as every operation taking `Username` allows — or
+    /// `UserNotFoundException` as AWS words it.
+    public func existingUser(_ name: String, in pool: UserPoolType) throws -> UserRecord {
+        guard let user = try findUser(name, in: pool) else { throw AWSError(.userNotFound, "User does not exist.") }
+        return user
+    }
+}
+
+extension Store {
+    /// Runs `change` on the user `name` names in pool `poolId` under the pool's exclusive lock, and saves the
+    /// record (with its alias entries) if `change` altered it. Returns what `change` returns.
+    public func changeUser<T>(
+        _ poolId: String, _ name: String, _ change: (inout UserRecord, UserPoolType) throws -> T
+    ) throws -> T {
+        try withPool(poolId, .exclusive) { tx in
+            let pool = try tx.pool()
+            let user = try tx.existingUser(name, in: pool)
+            var changed = user
+            let result = try change(&changed, pool)
+            if changed != user { try tx.saveUser(changed, previous: user, in: pool) }
+            return result
+        }
+    }
+}
+
 /// How usernames and alias values become store keys.
 public enum UserKey {
     /// Usernames are NFC-normalised; in a case-insensitive pool also case-folded, so `Alice` and `alice` are

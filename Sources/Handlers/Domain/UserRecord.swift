@@ -77,6 +77,33 @@ public struct UserRecord: Sendable, Equatable {
     }
 }
 
+// MARK: - Recovery
+
+extension UserRecord {
+    /// Where a password-reset code goes (AdminResetUserPassword, ForgotPassword): the first verified destination in
+    /// the pool's AccountRecoverySetting by priority; without that setting, AWS's legacy order — a verified phone
+    /// number, else a verified email. Nil when there is none (or recovery is `admin_only`).
+    public func recoveryDestination(in pool: UserPoolType)
+        -> (medium: DeliveryMediumType, attribute: String, value: String)?
+    {
+        let order: [RecoveryOptionNameType] =
+            pool.accountRecoverySetting?.recoveryMechanisms.map { options in
+                options.sorted { $0.priority < $1.priority }.map(\.name)
+            } ?? [.verifiedPhoneNumber, .verifiedEmail]
+        for option in order {
+            switch option {
+            case .verifiedPhoneNumber:
+                if phoneNumberVerified, let phoneNumber { return (.sms, "phone_number", phoneNumber) }
+            case .verifiedEmail:
+                if emailVerified, let email { return (.email, "email", email) }
+            case .adminOnly:
+                return nil
+            }
+        }
+        return nil
+    }
+}
+
 // MARK: - JSON
 
 extension UserRecord {

@@ -32,7 +32,12 @@ struct CreateUserPool: Operation {
             pool.usernameConfiguration = input.usernameConfiguration ?? UsernameConfigurationType(caseSensitive: false)
             settings.apply(to: &pool)
             let stored = pool
-            if try services.store.createPool(id, { tx in try tx.savePool(stored) }) {
+            let created = try services.store.createPool(id) { tx in
+                // The signing key before pool.json: nobody can see (or wait for) the pool until that exists.
+                try services.keys.createKey(in: tx, now: now)
+                try tx.savePool(stored)
+            }
+            if created {
                 pool.estimatedNumberOfUsers = 0
                 return CreateUserPoolOutput(userPool: pool)
             }

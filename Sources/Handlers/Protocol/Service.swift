@@ -39,6 +39,13 @@ public struct Service: Sendable {
         let requestId = services.random.uuid()
         var outcome = Outcome(requestId: requestId, operation: nil, status: 200, errorType: nil)
         let wire = Self.wire(of: request)
+        // Discovery documents (GET /<poolId>/.well-known/...) are not operations: answered before dispatch.
+        if case let (response, errorType)? = Discovery.handle(request, services: services, requestId: requestId) {
+            outcome.operation = "Discovery"
+            outcome.status = response.status
+            outcome.errorType = errorType
+            return (response, outcome)
+        }
         let response: Response
         do {
             let call = try decodeCall(request)
@@ -172,8 +179,9 @@ public struct Service: Sendable {
             body: body.serialized())
     }
 
-    /// A header value cannot carry CR/LF or non-ASCII safely; the body has the exact message.
+    /// A header value cannot carry CR/LF or non-ASCII safely, nor be long (nginx refuses a response whose headers
+    /// pass `fastcgi_buffer_size`, 4 KiB, with a 502); the body has the exact message.
     static func headerSafe(_ s: String) -> String {
-        String(String.UnicodeScalarView(s.unicodeScalars.map { $0.isASCII && $0.value >= 0x20 && $0.value != 0x7F ? $0 : "?" }))
+        String(String.UnicodeScalarView(s.unicodeScalars.prefix(1024).map { $0.isASCII && $0.value >= 0x20 && $0.value != 0x7F ? $0 : "?" }))
     }
 }

@@ -43,7 +43,10 @@ final class Harness {
         let passwords = try PasswordHasher(.init(memoryKiB: 64, iterations: 1, allowWeakParameters: true))
         services = Services(
             config: cfg, store: store, clock: clock, logger: Logger(label: "test"),
-            sender: OutboxSender(dataDirectory: store.root, clock: clock), passwords: passwords)
+            sender: OutboxSender(dataDirectory: store.root, clock: clock), passwords: passwords,
+            // Pre-made RSA keys (PoolKeysTests.swift) save ~100 ms per pool; pools may then share a key, so tests
+            // that need distinct keys per pool build their own PoolKeyCache().
+            keys: PoolKeyCache(makeKey: TestKeys.next))
         service = Service(services: services, authenticator: AllowAll())
     }
 

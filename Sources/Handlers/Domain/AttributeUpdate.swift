@@ -1,0 +1,214 @@
+import Foundation
+
+/// Changing and deleting an existing user's attributes, in one place for AdminUpdateUserAttributes,
+/// UpdateUserAttributes, AdminDeleteUserAttributes and DeleteUserAttributes (and the verification step that
+/// VerifyUserAttribute shares with an admin's `*_verified=true`).
+///
+/// The rules, from AWS's API reference for these operations and for `UserAttributeUpdateSettingsType`:
+/// - Attributes are checked against the pool's schema (`UserAttributes.validate`, mode `.update`). A blank value
+///   deletes the attribute ("To delete an attribute from your user, submit the attribute in your API request with
+///   a blank value"), checked as a deletion (`UserAttributes.validateDeletion`).
+/// - A new `email` or `phone_number` value is unverified: its `*_verified` flag becomes `"false"`, and when the
+///   attribute is in the pool's AutoVerifiedAttributes a verification code (`CodePurpose.attribute`, 24 hours) is
+///   sent to the new value once the change is durable. Setting a value equal to the current one changes nothing,
+///   except that it withdraws a new value still waiting for verification (below).
+///   A code pending for the old value is dropped even when no new code is sent: it must not verify the new value.
+/// - With the attribute in `UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate` and a verified
+///   current value, the current value stays active (the user signs in and receives messages with it) and the new
+///   one waits in `UserRecord.pendingAttributes` until it is verified; the code goes to the new value. A current
+///   value that is missing or unverified protects nothing, so the change then applies at once.
+/// - A request that also sets the flag to `"true"` (only an administrator can: no app client may write the
+///   `*_verified` flags) applies the new value at once, verified, and sends nothing ("If you set the
+///   email_verified or phone_number_verified value ... to true, Amazon Cognito doesn't send a verification
+///   message"). The flag set to `"true"` on its own verifies a pending value ("You can verify an updated email
+///   address or phone number with a VerifyUserAttribute API request. You can also call the
+///   AdminUpdateUserAttributes API and set email_verified or phone_number_verified to true"), else the current one.
+/// - Deleting `email` or `phone_number` also removes its flag, a pending new value and a pending code.
+/// - A value that another user holds as a sign-in alias is `AliasExistsException` ("An account with the given
+///   email already exists."); AdminUpdateUserAttributes has no ForceAliasCreation in the model, so there is no
+///   taking it over here. `PoolTransaction.saveUser` moves the alias entries.
+public enum AttributeUpdate {
+    /// A verifiable attribute: its flag and the medium its codes go by.
+    struct Verifiable {
+        let flag: String
+        let medium: DeliveryMediumType
+    }
+
+    static let verifiable: [String: Verifiable] = [
+        "email": Verifiable(flag: "email_verified", medium: .email),
+        "phone_number": Verifiable(flag: "phone_number_verified", medium: .sms),
+    ]
+
+    /// A user's changed record and the verification messages to deliver once it is durable.
+    public struct Outcome: Sendable {
+        public var user: UserRecord
+        public var messages: [Message]
+    }
+
+    // MARK: Whole operations
+
+    /// Updates the attributes of the user `find` names in pool `poolId`: validates, applies and saves under the
+    /// pool's exclusive lock, then delivers the verification codes. Returns where they went, as
+    /// `CodeDeliveryDetailsList` reports it (empty when nothing was sent).
+    public static func update(
+        _ attributes: [AttributeType], poolId: String, services: Services,
+        user find: (PoolTransaction, UserPoolType) throws -> UserRecord
+    ) throws -> [CodeDeliveryDetailsType] {
+        let now = services.clock.now()
+        let messages = try services.store.withPool(poolId, .exclusive) { tx -> [Message] in
+            let pool = try tx.pool()
+            let changes = try Changes(attributes, in: pool)
+            let user = try find(tx, pool)
+            let change = apply(
+                changes, to: user, in: pool, now: now, random: services.random, secret: services.store.secret)
+            guard change.user != user else { return [] }
+            try save(change.user, previous: user, in: pool, tx)
+            return change.messages
+        }
+        return try deliver(messages, services: services)
+    }
+
+    /// Deletes the attributes `names` from the user `find` names in pool `poolId`.
+    public static func delete(
+        _ names: [String], poolId: String, services: Services,
+        user find: (PoolTransaction, UserPoolType) throws -> UserRecord
+    ) throws {
+        let now = services.clock.now()
+        try services.store.withPool(poolId, .exclusive) { tx in
+            let pool = try tx.pool()
+            try UserAttributes.validateDeletion(names, in: pool)
+            let user = try find(tx, pool)
+            var changed = user
+            for name in names { remove(name, from: &changed) }
+            guard changed != user else { return }
+            changed.modified = now
+            try save(changed, previous: user, in: pool, tx)
+        }
+    }
+
+    // MARK: Steps
+
+    /// A validated request: values to set and names to delete.
+    public struct Changes: Sendable, Equatable {
+        public var values: [String: String]
+        public var deletions: [String]
+
+        /// Checks `attributes` against `pool`'s schema; blank values are deletions.
+        public init(_ attributes: [AttributeType], in pool: UserPoolType) throws(AWSError) {
+            // The last entry for a name decides (AWS applies them in order): set, or blank and deleted.
+            var last: [String: String] = [:]
+            for attribute in attributes { last[attribute.name] = attribute.value ?? "" }
+            let blank = Set(last.filter { $0.value.isEmpty }.keys)
+            let set = attributes.filter { !blank.contains($0.name) }
+            values = try UserAttributes.validate(set, in: pool, mode: .update)
+            deletions = blank.sorted()
+            try UserAttributes.validateDeletion(deletions, in: pool)
+        }
+    }
+
+    /// `user` with `changes` applied, and the codes it needs sent. Pure: the caller saves and delivers.
+    public static func apply(
+        _ changes: Changes, to user: UserRecord, in pool: UserPoolType, now: Date, random: any RandomSource,
+        secret: [UInt8]
+    ) -> Outcome {
+        var new = user
+        var toVerify: [(attribute: String, destination: String)] = []
+        let autoVerified = Set((pool.autoVerifiedAttributes ?? []).map(\.rawValue))
+        let keepCurrent = Set(
+            (pool.userAttributeUpdateSettings?.attributesRequireVerificationBeforeUpdate ?? []).map(\.rawValue))
+
+        for name in changes.deletions { remove(name, from: &new) }
+        let flags = Set(verifiable.values.map(\.flag))
+        for (name, value) in changes.values where verifiable[name] == nil && !flags.contains(name) {
+            new.attributes[name] = value
+        }
+        for (name, kind) in verifiable.sorted(by: { $0.key < $1.key }) {
+            let flag = changes.values[kind.flag]
+            guard let value = changes.values[name], value != user.attributes[name] else {
+                // The current value given again withdraws a change waiting for verification.
+                if changes.values[name] != nil, new.pendingAttributes[name] != nil {
+                    new.pendingAttributes[name] = nil
+                    new.codes[CodePurpose.attribute(name).key] = nil
+                }
+                // No new value: the flag speaks of the pending value if there is one, else of the current one.
+                if flag == "true" {
+                    markVerified(name, in: &new)
+                } else if let flag {
+                    new.attributes[kind.flag] = flag
+                }
+                continue
+            }
+            let code = CodePurpose.attribute(name).key
+            if flag == "true" {
+                new.attributes[name] = value
+                new.attributes[kind.flag] = "true"
+                new.pendingAttributes[name] = nil
+                new.codes[code] = nil
+            } else if keepCurrent.contains(name), user.attributes[name] != nil, user.attributes[kind.flag] == "true" {
+                new.pendingAttributes[name] = value
+                toVerify.append((name, value))
+            } else {
+                new.attributes[name] = value
+                new.attributes[kind.flag] = "false"
+                new.pendingAttributes[name] = nil
+                new.codes[code] = nil
+                if autoVerified.contains(name) { toVerify.append((name, value)) }
+            }
+        }
+
+        var messages: [Message] = []
+        for (name, destination) in toVerify {
+            guard let kind = verifiable[name] else { continue }
+            let code = VerificationCode.issue(
+                .attribute(name), in: &new.codes, now: now, random: random, secret: secret)
+            messages.append(
+                MessageTemplates.verificationMessage(
+                    pool: pool, kind: .updateUserAttribute, medium: kind.medium, destination: destination,
+                    attributeName: name, code: code, username: UserCreation.signInName(of: user, in: pool), date: now))
+        }
+        if new != user { new.modified = now }
+        return Outcome(user: new, messages: messages)
+    }
+
+    /// Marks `attribute` (`email` or `phone_number`) verified: a pending new value becomes the current one, and a
+    /// pending code for it is used up. VerifyUserAttribute calls this after a correct code; then `save`.
+    public static func markVerified(_ attribute: String, in user: inout UserRecord) {
+        guard let kind = verifiable[attribute] else { return }
+        if let pending = user.pendingAttributes[attribute] {
+            user.attributes[attribute] = pending
+            user.pendingAttributes[attribute] = nil
+        }
+        user.attributes[kind.flag] = "true"
+        user.codes[CodePurpose.attribute(attribute).key] = nil
+    }
+
+    /// Removes `name`; for `email`/`phone_number` also its flag, a pending new value and a pending code.
+    static func remove(_ name: String, from user: inout UserRecord) {
+        user.attributes[name] = nil
+        guard let kind = verifiable[name] else { return }
+        user.attributes[kind.flag] = nil
+        user.pendingAttributes[name] = nil
+        user.codes[CodePurpose.attribute(name).key] = nil
+    }
+
+    /// Saves `user` over `previous` and moves its alias entries, unless one of its alias values belongs to
+    /// another user: then `AliasExistsException` and nothing is written.
+    public static func save(_ user: UserRecord, previous: UserRecord, in pool: UserPoolType, _ tx: PoolTransaction)
+        throws
+    {
+        if let taken = try tx.aliasConflicts(for: user, in: pool).first {
+            throw AWSError(.aliasExists, UserCreation.takenMessage(taken))
+        }
+        try tx.saveUser(user, previous: previous, in: pool)
+    }
+
+    /// Delivers `messages` (after the write is durable, outside any lock) and reports where they went.
+    public static func deliver(_ messages: [Message], services: Services) throws(AWSError)
+        -> [CodeDeliveryDetailsType]
+    {
+        for message in messages { try services.sender.send(message) }
+        return messages.map(\.deliveryDetails)
+    }
+}
+
+// MARK: - Finding and changing one user

@@ -1,0 +1,92 @@
+import Foundation
+
+/// Sets a new password with the code ForgotPassword or AdminResetUserPassword sent; the user becomes CONFIRMED.
+struct ConfirmForgotPassword: Operation {
+    static let name = "ConfirmForgotPassword"
+    static let authorization = Authorization.public
+
+    let services: Services
+
+    init(_ services: Services) { self.services = services }
+
+    func run(_ input: ConfirmForgotPasswordInput) throws -> ConfirmForgotPasswordOutput {
+        let now = services.clock.now()
+        // First, under the shared lock: every refusal that changes nothing, and a look at the code that does not use
+        // it up, so that a request which cannot succeed costs no password hash. Hashing then runs outside any lock.
+        let codeLooksRight = try PublicClient.withClient(input.clientId, in: services.store, .shared) { tx, client in
+            let (_, user) = try locate(input, tx, client)
+            var codes = user.codes
+            return check(input, &codes, now) == .ok
+        }
+        let hash = codeLooksRight ? try hashPassword(input) : nil
+        if try reset(input, hash: hash, now: now) == .needsHash {
+            // The code became right between the two looks (a new one was issued meanwhile): hash, then finish.
+            _ = try reset(input, hash: try hashPassword(input), now: now)
+        }
+        return ConfirmForgotPasswordOutput()
+    }
+
+    private enum Step {
+        case done
+        /// The code is right but the password was not hashed yet; nothing was written.
+        case needsHash
+    }
+
+    /// Under the exclusive lock, the checks again (the pool, the user or the code may have changed since the first
+    /// look), then the code. A wrong code is written back with its attempt counted before the error is thrown.
+    private func reset(_ input: ConfirmForgotPasswordInput, hash: String?, now: Date) throws -> Step {
+        try PublicClient.withClient(input.clientId, in: services.store, .exclusive) { tx, client in
+            let (pool, user) = try locate(input, tx, client)
+            var changed = user
+            let outcome = check(input, &changed.codes, now)
+            guard outcome == .ok else {
+                if changed.codes != user.codes { try tx.saveUser(changed, previous: user, in: pool) }
+                try outcome.get()
+                return .done  // unreachable: every other outcome throws
+            }
+            guard let hash else { return .needsHash }
+            changed.passwordHash = hash
+            // The code proves control of a verified email or phone, which is also what confirming a sign-up proves:
+            // an UNCONFIRMED user (one whose destination an administrator verified) is confirmed here too, and the
+            // sign-up code that can no longer be used goes.
+            if changed.status == .unconfirmed { changed.codes[CodePurpose.signUp.key] = nil }
+            changed.status = .confirmed
+            changed.temporaryPasswordExpires = nil
+            changed.failedSignIns = 0
+            changed.lockedUntil = nil
+            changed.modified = now
+            try tx.saveUser(changed, previous: user, in: pool)
+            return .done
+        }
+    }
+
+    /// The client's SecretHash, the pool's password policy, then the user, so that a weak password is refused before
+    /// the code is looked at (it does not use up an attempt) and the same way whether the user exists or not.
+    /// Unknown and disabled users: `UserNotFoundException` under PreventUserExistenceErrors LEGACY; under ENABLED the
+    /// answer a wrong code gets, as AWS gives it (AWS-NOTES).
+    private func locate(_ input: ConfirmForgotPasswordInput, _ tx: PoolTransaction, _ client: UserPoolClientType)
+        throws -> (UserPoolType, UserRecord)
+    {
+        try PublicClient.checkSecretHash(input.secretHash, username: input.username, client: client)
+        let pool = try tx.pool()
+        try PasswordPolicy(pool.policies?.passwordPolicy).validate(input.password, wording: .newPassword)
+        guard let user = try tx.findUser(input.username, in: pool), user.enabled else {
+            if client.effectivePreventUserExistenceErrors == .enabled {
+                try VerificationCode.Outcome.mismatch.get()
+            }
+            throw AWSError(.userNotFound, "Username/client id combination not found.")
+        }
+        return (pool, user)
+    }
+
+    private func check(_ input: ConfirmForgotPasswordInput, _ codes: inout [String: JSON], _ now: Date)
+        -> VerificationCode.Outcome
+    {
+        VerificationCode.check(
+            input.confirmationCode, for: .forgotPassword, in: &codes, now: now, secret: services.store.secret)
+    }
+
+    private func hashPassword(_ input: ConfirmForgotPasswordInput) throws -> String {
+        try services.passwords.hash(input.password, random: services.random)
+    }
+}

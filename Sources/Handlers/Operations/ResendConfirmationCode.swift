@@ -1,0 +1,59 @@
+/// Sends an unconfirmed user a new sign-up code, which supersedes the pending one.
+struct ResendConfirmationCode: Operation {
+    // The code is issued and stored under the pool's exclusive lock and delivered after it, once durable. An unknown
+    // user is `UserNotFoundException` ("Username/client id combination not found."); under the client's
+    // PreventUserExistenceErrors ENABLED it gets the answer a real user would, with a simulated destination
+    // (`UserCreation.simulatedDestination`), and nothing is written or sent.
+
+    static let name = "ResendConfirmationCode"
+    static let authorization = Authorization.public
+
+    let services: Services
+
+    init(_ services: Services) { self.services = services }
+
+    /// A pool that sends sign-up codes to nobody (no AutoVerifiedAttributes, or none the user has).
+    static let noAutoVerification = AWSError.invalidParameter("Cannot resend codes. Auto verification not turned on.")
+
+    func run(_ input: ResendConfirmationCodeInput) throws -> ResendConfirmationCodeOutput {
+        let store = services.store
+        let now = services.clock.now()
+        let outcome: Outcome = try PublicClient.withClient(input.clientId, in: store, .exclusive) { tx, client in
+            try PublicClient.checkSecretHash(input.secretHash, username: input.username, client: client)
+            let pool = try tx.pool()
+            guard let previous = try tx.findUser(input.username, in: pool) else {
+                guard client.effectivePreventUserExistenceErrors == .enabled else {
+                    throw AWSError(.userNotFound, "Username/client id combination not found.")
+                }
+                guard let simulated = UserCreation.simulatedDestination(
+                    for: input.username, in: pool, secret: store.secret)
+                else { throw Self.noAutoVerification }
+                return .simulated(simulated)
+            }
+            guard previous.status == .unconfirmed else {
+                throw AWSError.invalidParameter("User is already confirmed.")
+            }
+            guard let destination = UserCreation.confirmationDestination(of: previous, in: pool) else {
+                throw Self.noAutoVerification
+            }
+            var user = previous
+            let code = VerificationCode.issue(
+                .signUp, in: &user.codes, now: now, random: services.random, secret: store.secret)
+            try tx.saveUser(user, previous: previous, in: pool)
+            return .send(
+                UserCreation.confirmationMessage(.resendCode, to: destination, code: code, user: user, pool: pool, now: now))
+        }
+        switch outcome {
+        case .simulated(let details):
+            return ResendConfirmationCodeOutput(codeDeliveryDetails: details)
+        case .send(let message):
+            try services.sender.send(message)
+            return ResendConfirmationCodeOutput(codeDeliveryDetails: message.deliveryDetails)
+        }
+    }
+
+    private enum Outcome {
+        case simulated(CodeDeliveryDetailsType)
+        case send(Message)
+    }
+}

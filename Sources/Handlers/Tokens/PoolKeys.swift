@@ -1,0 +1,264 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Crypto
+import Foundation
+import _CryptoExtras
+
+/// One RSA-2048 signing key of a pool, parsed once per process.
+///
+/// Stored as `pools/<poolId>/keys/<kid>.json` (0600, written once and never changed):
+/// `{"Kid": ..., "Algorithm": "RS256", "Created": <epoch s>, "PrivateKey": "-----BEGIN RSA PRIVATE KEY-----..."}`.
+public struct PoolKey: Sendable {
+    public static let algorithm = "RS256"
+
+    public let kid: String
+    public let created: Date
+    let privateKey: _RSA.Signing.PrivateKey
+    public let publicKey: _RSA.Signing.PublicKey
+    /// The public half as a JWK (RFC 7517/7518): `kty`, `alg`, `use`, `kid`, `n`, `e`.
+    public let jwk: JSON
+
+    init(kid: String, created: Date, privateKey: _RSA.Signing.PrivateKey) throws {
+        self.kid = kid
+        self.created = created
+        self.privateKey = privateKey
+        publicKey = privateKey.publicKey
+        let numbers = try publicKey.getKeyPrimitives()
+        jwk = .object([
+            "kty": .string("RSA"), "alg": .string(Self.algorithm), "use": .string("sig"), "kid": .string(kid),
+            "n": .string(Base64URL.encode(Self.unsigned(numbers.modulus))),
+            "e": .string(Base64URL.encode(Self.unsigned(numbers.publicExponent))),
+        ])
+    }
+
+    /// A fresh key. The key material comes from BoringSSL's own CSPRNG (it takes no other); the `kid` is the
+    /// SHA-256 of the public key (DER), in standard base64: the shape of AWS's kids, unique to the key, and
+    /// never pointing at the wrong one.
+    static func generate(now: Date, makeKey: () throws -> _RSA.Signing.PrivateKey) throws -> PoolKey {
+        let privateKey = try makeKey()
+        return try PoolKey(kid: thumbprint(privateKey.publicKey), created: now, privateKey: privateKey)
+    }
+
+    static func thumbprint(_ key: _RSA.Signing.PublicKey) -> String {
+        Data(SHA256.hash(data: key.derRepresentation)).base64EncodedString()
+    }
+
+    init(record: JSON) throws {
+        guard let kid = record["Kid"]?.stringValue, record["Algorithm"]?.stringValue == Self.algorithm,
+            let pem = record["PrivateKey"]?.stringValue
+        else { throw RecordError.malformed("key") }
+        try self.init(
+            kid: kid, created: record["Created"]?.dateValue ?? Date(timeIntervalSince1970: 0),
+            privateKey: _RSA.Signing.PrivateKey(pemRepresentation: pem))
+    }
+
+    var record: JSON {
+        .object([
+            "Kid": .string(kid), "Algorithm": .string(Self.algorithm), "Created": .date(created),
+            "PrivateKey": .string(privateKey.pemRepresentation),
+        ])
+    }
+
+    /// RSASSA-PKCS1-v1_5 with SHA-256 over `message` (JWS `RS256`).
+    public func sign(_ message: some DataProtocol) throws -> [UInt8] {
+        Array(try privateKey.signature(for: message, padding: .insecurePKCS1v1_5).rawRepresentation)
+    }
+
+    public func isValidSignature(_ signature: [UInt8], for message: some DataProtocol) -> Bool {
+        publicKey.isValidSignature(
+            _RSA.Signing.RSASignature(rawRepresentation: signature), for: message, padding: .insecurePKCS1v1_5)
+    }
+
+    /// JWK integers are unsigned big-endian without leading zero bytes (RFC 7518 §6.3.1).
+    static func unsigned(_ bytes: Data) -> [UInt8] {
+        let trimmed = Array(bytes.drop { $0 == 0 })
+        return trimmed.isEmpty ? [0] : trimmed
+    }
+}
+
+/// A pool's keys as one process has them: the newest signs, any of them verifies (by `kid`), all are published.
+public struct PoolKeySet: Sendable {
+    /// Newest first; never empty.
+    public let keys: [PoolKey]
+    public let signingKey: PoolKey
+
+    init?(_ keys: [PoolKey]) {
+        let sorted = keys.sorted { ($0.created, $0.kid) > ($1.created, $1.kid) }
+        guard let first = sorted.first else { return nil }
+        self.keys = sorted
+        signingKey = first
+    }
+
+    public func key(kid: String) -> PoolKey? {
+        keys.first { $0.kid == kid }
+    }
+
+    /// The JWKS document: `{"keys": [...]}`.
+    public var jwks: JSON { .object(["keys": .array(keys.map(\.jwk))]) }
+}
+
+/// Every pool's keys, parsed once per process and revalidated against the files on each use.
+///
+/// ## Files and locks
+/// Key files are written once (atomically, under the pool's `LOCK_EX`) and never rewritten, so this cache reads
+/// them without the pool lock: a reader sees a whole file or none. Whoever needs the pool to exist checks that under
+/// its lock (`TokenCheck`'s `confirm`, `Discovery`).
+///
+/// ## Revalidation
+/// Each use `stat`s `keys/` (device, inode, mtime, ctime): unchanged means the cached keys are current, one syscall.
+/// A changed folder is listed again, and each file whose identity (inode + mtime) is unchanged keeps its parsed key;
+/// only new files are parsed. Folder timestamps tick at the kernel's coarse clock (a few ms), so a change in the same
+/// tick as our `stat` could leave the stamp equal; as git does with its index, a listing made within two seconds of
+/// the folder's last change is not trusted and is redone next time (cheap: no file is parsed twice).
+public final class PoolKeyCache: @unchecked Sendable {
+    static let folder = "keys"
+    /// A listing this close (seconds) to the folder's last change is redone on the next use.
+    static let racyWindow: Int = 2
+
+    private let lock = NSLock()
+    private var entries: [String: Entry] = [:]
+    private let capacity: Int
+    private var parsedCount = 0
+    let makeKey: @Sendable () throws -> _RSA.Signing.PrivateKey
+
+    /// - Parameters:
+    ///   - capacity: how many pools' keys to keep parsed (beyond it, an arbitrary entry is dropped).
+    ///   - makeKey: how new private keys are made; tests may hand out pre-made keys to save ~100 ms per pool.
+    public init(
+        capacity: Int = 10_000,
+        makeKey: @escaping @Sendable () throws -> _RSA.Signing.PrivateKey = {
+            try _RSA.Signing.PrivateKey(keySize: .bits2048)
+        }
+    ) {
+        self.capacity = max(1, capacity)
+        self.makeKey = makeKey
+    }
+
+    /// How many key files this cache has parsed so far (tests use it to prove reuse).
+    public var parses: Int { lock.withLock { parsedCount } }
+
+    struct Stamp: Equatable {
+        var device: UInt64
+        var inode: UInt64
+        var mtime: Int
+        var mtimeNanos: Int
+        var ctime: Int
+        var ctimeNanos: Int
+    }
+
+    struct Entry {
+        var stamp: Stamp
+        /// Listed too soon after the folder changed to trust an equal stamp (see the type's comment).
+        var racy: Bool
+        var files: [String: (Stamp, PoolKey)]
+        var set: PoolKeySet?
+    }
+
+    // MARK: Reading
+
+    /// The keys `poolId` has on disk, or nil when it has none (a pool made before keys existed, or no such pool).
+    /// Takes no lock and creates nothing.
+    public func keys(of poolId: String, in store: Store) throws -> PoolKeySet? {
+        try load(store.poolDirectory(poolId) + "/" + Self.folder, force: false)
+    }
+
+    /// The pool's keys, creating its first key if it has none (pools created before keys existed). Throws
+    /// `ResourceNotFoundException` for an unknown pool. It may take the pool's exclusive lock: never call it from
+    /// inside a transaction.
+    public func ensureKeys(of poolId: String, services: Services) throws -> PoolKeySet {
+        let store = services.store
+        if let set = try keys(of: poolId, in: store) { return set }
+        // Refuse unknown pools before spending ~100 ms on a key.
+        try store.withPool(poolId, .shared) { _ in }
+        let candidate = try PoolKey.generate(now: services.clock.now(), makeKey: makeKey)
+        try store.withPool(poolId, .exclusive) { tx in
+            if try tx.storedNames(Self.folder).isEmpty {
+                try tx.write(Self.folder, candidate.kid, candidate.record)
+            }
+        }
+        let path = store.poolDirectory(poolId) + "/" + Self.folder
+        guard let set = try load(path, force: true) else {
+            throw RecordError.malformed("key folder of pool \(poolId)")
+        }
+        return set
+    }
+
+    /// Makes and writes a new pool's first key. CreateUserPool calls it inside `createPool`'s body, before
+    /// `pool.json` exists: no reader can wait on the lock for it yet.
+    @discardableResult
+    public func createKey(in tx: PoolTransaction, now: Date) throws -> PoolKey {
+        let key = try PoolKey.generate(now: now, makeKey: makeKey)
+        try tx.write(Self.folder, key.kid, key.record)
+        return key
+    }
+
+    // MARK: -
+
+    private func load(_ path: String, force: Bool) throws -> PoolKeySet? {
+        guard let stamp = try Self.stamp(path) else {
+            _ = lock.withLock { entries.removeValue(forKey: path) }
+            return nil
+        }
+        let cached = lock.withLock { entries[path] }
+        if let cached, !force, !cached.racy, cached.stamp == stamp { return cached.set }
+
+        var files: [String: (Stamp, PoolKey)] = [:]
+        var parsed = 0
+        for name in try FileSystem.list(path) where name.hasSuffix(".json") {
+            let file = path + "/" + name
+            guard let fileStamp = try Self.stamp(file) else { continue }  // removed since the listing
+            if let hit = cached?.files[name], hit.0 == fileStamp {
+                files[name] = hit
+                continue
+            }
+            guard let bytes = try FileSystem.read(file) else { continue }
+            let json: JSON
+            do {
+                json = try JSON.parse(bytes)
+            } catch {
+                throw RecordError.malformed("key file \(file)")
+            }
+            files[name] = (fileStamp, try PoolKey(record: json))
+            parsed += 1
+        }
+        let set = PoolKeySet(files.values.map(\.1))
+        let racy = stamp.mtime + Self.racyWindow >= Self.wallClockSeconds()
+        lock.withLock {
+            parsedCount += parsed
+            if entries[path] == nil, entries.count >= capacity, let victim = entries.keys.first {
+                entries.removeValue(forKey: victim)
+            }
+            entries[path] = Entry(stamp: stamp, racy: racy, files: files, set: set)
+        }
+        return set
+    }
+
+    /// The file system's identity and change times of `path`, or nil when it does not exist.
+    static func stamp(_ path: String) throws -> Stamp? {
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw FileSystem.Failure(operation: "stat", path: path, code: errno)
+        }
+        #if canImport(Darwin)
+        return Stamp(
+            device: UInt64(st.st_dev), inode: UInt64(st.st_ino), mtime: st.st_mtimespec.tv_sec,
+            mtimeNanos: st.st_mtimespec.tv_nsec, ctime: st.st_ctimespec.tv_sec, ctimeNanos: st.st_ctimespec.tv_nsec)
+        #else
+        return Stamp(
+            device: UInt64(st.st_dev), inode: UInt64(st.st_ino), mtime: st.st_mtim.tv_sec,
+            mtimeNanos: st.st_mtim.tv_nsec, ctime: st.st_ctim.tv_sec, ctimeNanos: st.st_ctim.tv_nsec)
+        #endif
+    }
+
+    /// The wall clock the file system stamps files with. Only for the racy-listing rule above: it compares with
+    /// file times, which the injected `Clock` knows nothing of.
+    static func wallClockSeconds() -> Int {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return ts.tv_sec
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+
+@testable import Handlers
+
+/// `GET /<poolId>/.well-known/jwks.json` and `/openid-configuration`: what JWT libraries fetch.
+struct DiscoveryTests {
+    static func get(_ h: Harness, _ path: String, method: String = "GET") -> Response {
+        h.service.handle(Request(method: method, path: path))
+    }
+
+    static func body(_ r: Response) -> JSON { (try? JSON.parse(r.body)) ?? .null }
+
+    @Test func jwksPublishesThePoolsKey() throws {
+        let f = try TokenFixture()
+        let r = Self.get(f.h, "/\(f.poolId)/.well-known/jwks.json")
+        #expect(r.status == 200)
+        #expect(r.header("Content-Type") == "application/json")
+        #expect(r.header("x-amzn-RequestId")?.isEmpty == false)
+        let key = try #require(try f.services.keys.keys(of: f.poolId, in: f.h.store)).signingKey
+        #expect(Self.body(r) == ["keys": [key.jwk]])
+        let jwk = try #require(Self.body(r)["keys"]?.arrayValue?.first?.objectValue)
+        #expect(Set(jwk.keys) == ["kty", "alg", "use", "kid", "n", "e"])
+        #expect(jwk["kid"] == .string(key.kid))
+        // No private member of a JWK (d, p, q, dp, dq, qi) ever leaves.
+        #expect(!r.bodyString.contains("PRIVATE"))
+
+        // A token the pool issued names a key that the JWKS holds, and verifies with it alone.
+        try f.addUser()
+        let token = try #require(try f.signIn().result.accessToken)
+        let jwt = try JWT(parsing: token)
+        #expect(jwt.kid == key.kid)
+    }
+
+    @Test func openIDConfiguration() throws {
+        let f = try TokenFixture()
+        let r = Self.get(f.h, "/\(f.poolId)/.well-known/openid-configuration")
+        #expect(r.status == 200)
+        #expect(r.header("Content-Type") == "application/json")
+        let issuer = "http://127.0.0.1:8080/" + f.poolId
+        #expect(Self.body(r) == [
+            "issuer": .string(issuer),
+            "jwks_uri": .string(issuer + "/.well-known/jwks.json"),
+            "response_types_supported": [],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "claims_supported": .array(Discovery.claimsSupported.map(JSON.string)),
+        ])
+        // Every claim our tokens carry is listed, but the pool's own custom attributes.
+        try f.addUser()
+        let result = try f.signIn().result
+        let claims = try Set(f.claims(result.accessToken).keys).union(f.claims(result.idToken).keys)
+            .filter { !$0.hasPrefix("custom:") }
+        #expect(claims.subtracting(Discovery.claimsSupported).isEmpty, "\(claims.subtracting(Discovery.claimsSupported))")
+    }
+
+    @Test func issuerIsTheConfiguredBaseNotTheHost() throws {
+        let h = try Harness { $0.issuerBaseURL = "https://auth.example.org" }
+        let f = try TokenFixture(harness: h)
+        let r = h.service.handle(Request(
+            method: "GET", path: "/\(f.poolId)/.well-known/openid-configuration", headers: ["Host": "evil.example.com"]))
+        #expect(Self.body(r)["issuer"] == .string("https://auth.example.org/" + f.poolId))
+        #expect(Self.body(r)["jwks_uri"] == .string("https://auth.example.org/\(f.poolId)/.well-known/jwks.json"))
+    }
+
+    @Test func unknownPoolIs404() throws {
+        let h = try Harness()
+        for path in ["/us-east-1_doesNotExist0/.well-known/jwks.json",
+                     "/us-east-1_doesNotExist0/.well-known/openid-configuration"] {
+            let r = Self.get(h, path)
+            #expect(r.status == 404)
+            #expect(r.header("Content-Type") == "application/json")
+            #expect(r.header("x-amzn-RequestId")?.isEmpty == false)
+            #expect(Self.body(r) == [
+                "__type": "ResourceNotFoundException", "message": "User pool us-east-1_doesNotExist0 does not exist.",
+            ])
+        }
+        // Not a pool id at all: the same answer, and nothing is created.
+        let r = Self.get(h, "/..%2F..%2Fetc/.well-known/jwks.json")
+        #expect(r.status == 404 && Self.body(r)["__type"] == "ResourceNotFoundException")
+        #expect(try FileSystem.list(h.dir.path + "/pools").isEmpty)
+    }
+
+    @Test func deletedPoolIs404() throws {
+        let f = try TokenFixture()
+        f.h.ok("DeleteUserPool", ["UserPoolId": .string(f.poolId)])
+        #expect(Self.get(f.h, "/\(f.poolId)/.well-known/jwks.json").status == 404)
+        #expect(Self.get(f.h, "/\(f.poolId)/.well-known/openid-configuration").status == 404)
+    }
+
+    @Test func aPoolWithoutKeysGetsOneWhenItsJWKSIsAskedFor() throws {
+        let f = try TokenFixture()
+        let folder = f.h.dir.path + "/pools/" + FileSystem.fileKey(f.poolId) + "/keys"
+        FileSystem.removeTree(folder)
+        let r = Self.get(f.h, "/\(f.poolId)/.well-known/jwks.json")
+        #expect(r.status == 200)
+        let kid = try #require(Self.body(r)["keys"]?.arrayValue?.first?["kid"]?.stringValue)
+        #expect(try FileSystem.list(folder) == [FileSystem.fileKey(kid) + ".json"])
+        #expect(Self.body(Self.get(f.h, "/\(f.poolId)/.well-known/jwks.json")) == Self.body(r))
+    }
+
+    @Test func otherPathsAndMethodsAreNotDiscovery() throws {
+        let f = try TokenFixture()
+        #expect(Discovery.route(Request(method: "GET", path: "/\(f.poolId)/.well-known/jwks.json")) != nil)
+        #expect(Discovery.route(Request(method: "HEAD", path: "/\(f.poolId)/.well-known/jwks.json")) != nil)
+        for (method, path) in [("POST", "/\(f.poolId)/.well-known/jwks.json"), ("GET", "/\(f.poolId)/.well-known/other"),
+                               ("GET", "/\(f.poolId)/jwks.json"), ("GET", "/a/\(f.poolId)/.well-known/jwks.json"),
+                               ("GET", "/"), ("GET", "/\(f.poolId)/.well-known/jwks.json/")] {
+            #expect(Discovery.route(Request(method: method, path: path)) == nil, "\(method) \(path)")
+        }
+    }
+}
