@@ -98,6 +98,10 @@ public struct Service: Sendable {
     }
 
     func decodeCall(_ request: Request) throws -> Call {
+        // Operations live at the root, as on AWS's endpoint; any other path is not this API.
+        guard request.path == "/" else {
+            throw AWSError(.notFound, "No resource at \(request.path.prefix(256)).")
+        }
         if request.body.count > services.config.maxBodyBytes {
             throw AWSError(.requestEntityTooLarge, "Request body is larger than \(services.config.maxBodyBytes) bytes.")
         }
