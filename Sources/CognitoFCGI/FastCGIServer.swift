@@ -88,6 +88,8 @@ final class FastCGIServer: @unchecked Sendable {
             lock.withLock { running -= 1 }
             return
         }
+        var accessLine = AccessLine()
+        let fastAccessLog = AccessLine.canReplace(logger)
         while !stopping {
             let rc = FCGX_Accept_r(request)
             if rc < 0 {
@@ -95,53 +97,86 @@ final class FastCGIServer: @unchecked Sendable {
                 // EINTR from a stray signal, or a connection that died before its request arrived.
                 continue
             }
+            if Self.isPing(request) {
+                // The no-op route the benchmark measures its ceiling with (bench/): no store, no crypto, no log.
+                _ = Self.pingResponse.withUnsafeBufferPointer { buf in
+                    FCGX_PutStr(buf.baseAddress, Int32(buf.count), request.pointee.out)
+                }
+                FCGX_Finish_r(request)
+                continue
+            }
             let started = DispatchTime.now().uptimeNanoseconds
             let (response, outcome) = serve(request)
             write(response, to: request)
             FCGX_Finish_r(request)
             let micros = (DispatchTime.now().uptimeNanoseconds - started) / 1000
-            logger.info(
-                "request",
-                metadata: [
-                    "id": "\(outcome.requestId)", "op": "\(outcome.operation ?? "-")", "status": "\(outcome.status)",
-                    "type": "\(outcome.errorType ?? "-")", "us": "\(micros)",
-                ])
+            if fastAccessLog {
+                accessLine.write(label: logger.label, outcome: outcome, micros: micros)
+            } else {
+                logger.info(
+                    "request",
+                    metadata: [
+                        "id": .string(outcome.requestId), "op": .string(outcome.operation ?? "-"),
+                        "status": .string(String(outcome.status)), "type": .string(outcome.errorType ?? "-"),
+                        "us": .string(String(micros)),
+                    ])
+            }
         }
         FCGX_Free(request, 1)
         lock.withLock { running -= 1 }
     }
 
+    /// `GET /ping` (exact path, any query) is answered `200 {}` by the accept loop itself, before the service: a
+    /// liveness probe that touches neither the store nor any key, and the no-op route `make bench` takes as the
+    /// ceiling of nginx + libfcgi + this loop. Compares C strings in place: no allocation.
+    static func isPing(_ fcgi: UnsafeMutablePointer<FCGX_Request>) -> Bool {
+        guard let method = FCGX_GetParam("REQUEST_METHOD", fcgi.pointee.envp), strcmp(method, "GET") == 0,
+            let uri = FCGX_GetParam("REQUEST_URI", fcgi.pointee.envp)
+        else { return false }
+        return strncmp(uri, "/ping", 5) == 0 && (uri[5] == 0 || uri[5] == CChar(UInt8(ascii: "?")))
+    }
+
+    static let pingResponse: [CChar] = Array(
+        "Status: 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}".utf8CString.dropLast())
+
     /// Copies the request out of libfcgi and runs it through the service.
+    ///
+    /// The parameters are read as bytes in place: only the values kept become Strings, and HTTP_* names are
+    /// lower-cased and `_` → `-` byte by byte (this loop runs for every parameter of every request; Foundation's
+    /// `replacingOccurrences` here was half of the accept loop's own CPU).
     private func serve(_ fcgi: UnsafeMutablePointer<FCGX_Request>) -> (Response, Service.Outcome) {
         var method = "GET"
         var uri = "/"
         var query = ""
         var headers: [String: String] = [:]
+        headers.reserveCapacity(16)
         var contentLength = 0
         if var env = fcgi.pointee.envp {
             while let entry = env.pointee {
-                let pair = String(cString: entry)
-                if let eq = pair.firstIndex(of: "=") {
-                    let name = pair[..<eq]
-                    let value = String(pair[pair.index(after: eq)...])
-                    switch name {
-                    case "REQUEST_METHOD": method = value
-                    case "REQUEST_URI": uri = value
-                    case "QUERY_STRING": query = value
-                    case "CONTENT_TYPE": headers["content-type"] = value
-                    case "CONTENT_LENGTH":
+                let length = strlen(entry)
+                let bytes = UnsafeRawBufferPointer(start: entry, count: length)
+                if let eq = bytes.firstIndex(of: UInt8(ascii: "=")) {
+                    let name = UnsafeRawBufferPointer(rebasing: bytes[..<eq])
+                    let value = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(eq + 1)...]), as: UTF8.self)
+                    if Self.equals(name, "REQUEST_METHOD") {
+                        method = value
+                    } else if Self.equals(name, "REQUEST_URI") {
+                        uri = value
+                    } else if Self.equals(name, "QUERY_STRING") {
+                        query = value
+                    } else if Self.equals(name, "CONTENT_TYPE") {
+                        headers["content-type"] = value
+                    } else if Self.equals(name, "CONTENT_LENGTH") {
                         contentLength = Int(value) ?? 0
                         headers["content-length"] = value
-                    default:
-                        if name.hasPrefix("HTTP_") {
-                            headers[name.dropFirst(5).lowercased().replacingOccurrences(of: "_", with: "-")] = value
-                        }
+                    } else if name.count > 5, Self.equals(UnsafeRawBufferPointer(rebasing: name[..<5]), "HTTP_") {
+                        headers[Self.headerName(UnsafeRawBufferPointer(rebasing: name[5...]))] = value
                     }
                 }
                 env += 1
             }
         }
-        let path = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? "/"
+        let path = uri.utf8.firstIndex(of: UInt8(ascii: "?")).map { String(uri[..<$0]) } ?? uri
         if contentLength > maxBodyBytes || contentLength < 0 {
             // Refused before a byte of it is read; nginx's client_max_body_size normally stops it earlier.
             let request = Request(method: method, path: path, query: query, headers: headers, body: [])
@@ -161,12 +196,54 @@ final class FastCGIServer: @unchecked Sendable {
         return service.handleWithOutcome(request)
     }
 
+    /// Whether the parameter name `bytes` is exactly `name` (ASCII).
+    static func equals(_ bytes: UnsafeRawBufferPointer, _ name: StaticString) -> Bool {
+        bytes.count == name.utf8CodeUnitCount && memcmp(bytes.baseAddress!, name.utf8Start, bytes.count) == 0
+    }
+
+    /// The header name of a CGI `HTTP_<NAME>` parameter: `X_AMZ_TARGET` → `x-amz-target`.
+    static func headerName(_ bytes: UnsafeRawBufferPointer) -> String {
+        guard bytes.allSatisfy({ $0 < 0x80 }) else {
+            // Not what nginx sends (it passes only [A-Za-z0-9_-] names); kept exact for anything else.
+            return String(decoding: bytes, as: UTF8.self).lowercased().replacingOccurrences(of: "_", with: "-")
+        }
+        return String(unsafeUninitializedCapacity: bytes.count) { out in
+            for (i, b) in bytes.enumerated() {
+                switch b {
+                case UInt8(ascii: "_"): out[i] = UInt8(ascii: "-")
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"): out[i] = b + 32
+                default: out[i] = b
+                }
+            }
+            return bytes.count
+        }
+    }
+
+    /// The CGI response: `Status:` line, headers and `Content-Length` in one small buffer, then the body as it is
+    /// (libfcgi buffers both into the same FastCGI records).
     private func write(_ response: Response, to fcgi: UnsafeMutablePointer<FCGX_Request>) {
-        var head = "Status: \(response.status) \(Self.reason(response.status))\r\n"
-        for (name, value) in response.headers { head += "\(name): \(value)\r\n" }
-        head += "Content-Length: \(response.body.count)\r\n\r\n"
-        var bytes = Array(head.utf8)
-        bytes.append(contentsOf: response.body)
+        var head: [UInt8] = []
+        head.reserveCapacity(160 + response.headers.count * 48)
+        head.append(contentsOf: "Status: ".utf8)
+        head.append(contentsOf: String(response.status).utf8)
+        head.append(UInt8(ascii: " "))
+        head.append(contentsOf: Self.reason(response.status).utf8)
+        head.append(contentsOf: "\r\n".utf8)
+        for (name, value) in response.headers {
+            head.append(contentsOf: name.utf8)
+            head.append(contentsOf: ": ".utf8)
+            head.append(contentsOf: value.utf8)
+            head.append(contentsOf: "\r\n".utf8)
+        }
+        head.append(contentsOf: "Content-Length: ".utf8)
+        head.append(contentsOf: String(response.body.count).utf8)
+        head.append(contentsOf: "\r\n\r\n".utf8)
+        Self.put(head, fcgi)
+        Self.put(response.body, fcgi)
+    }
+
+    private static func put(_ bytes: [UInt8], _ fcgi: UnsafeMutablePointer<FCGX_Request>) {
+        guard !bytes.isEmpty else { return }
         _ = bytes.withUnsafeBytes { buf in
             FCGX_PutStr(buf.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(buf.count), fcgi.pointee.out)
         }
@@ -181,6 +258,66 @@ final class FastCGIServer: @unchecked Sendable {
         case 413: return "Payload Too Large"
         case 500: return "Internal Server Error"
         default: return "Status"
+        }
+    }
+}
+
+/// The access line (one per request at `info`), written exactly as swift-log's `StreamLogHandler` writes it —
+/// `2025-01-31T12:00:00+0000 info cognito-fcgi: id=... op=... status=200 type=- us=123 [CognitoFCGI] request` — but
+/// formatted into a buffer this thread reuses, with the timestamp formatted once a second, and written with one
+/// `write(2)` to standard error, without the `FILE` lock every thread's line would otherwise queue on. Through
+/// swift-log the line cost 15–25 µs of CPU per request, ~10 % of a cheap operation (docs/BENCHMARKS.md).
+///
+/// Used only where it changes nothing but the cost: the logger's handler is swift-log's `StreamLogHandler` (what
+/// `serve` bootstraps, on standard error), at `info` or below, with no metadata of its own or from a provider.
+/// Any other logging setup gets the line through the logger as before.
+struct AccessLine {
+    private var second: time_t = -1
+    private var stamp: [UInt8] = []
+    private var buffer: [UInt8] = []
+
+    static func canReplace(_ logger: Logger) -> Bool {
+        guard logger.logLevel <= .info, let handler = logger.handler as? StreamLogHandler else { return false }
+        return handler.metadata.isEmpty && handler.metadataProvider == nil
+    }
+
+    mutating func write(label: String, outcome: Service.Outcome, micros: UInt64) {
+        var now = time(nil)
+        if now != second {
+            // StreamLogHandler's format: local time, "%Y-%m-%dT%H:%M:%S%z".
+            var parts = tm()
+            localtime_r(&now, &parts)
+            var text = [CChar](repeating: 0, count: 64)
+            let n = strftime(&text, text.count, "%Y-%m-%dT%H:%M:%S%z", &parts)
+            stamp = text[..<n].map { UInt8(bitPattern: $0) }
+            second = now
+        }
+        buffer.removeAll(keepingCapacity: true)
+        buffer.append(contentsOf: stamp)
+        buffer.append(contentsOf: " info ".utf8)
+        buffer.append(contentsOf: label.utf8)
+        // Metadata sorted by key, as StreamLogHandler prints it: id, op, status, type, us.
+        buffer.append(contentsOf: ": id=".utf8)
+        buffer.append(contentsOf: outcome.requestId.utf8)
+        buffer.append(contentsOf: " op=".utf8)
+        buffer.append(contentsOf: (outcome.operation ?? "-").utf8)
+        buffer.append(contentsOf: " status=".utf8)
+        buffer.append(contentsOf: String(outcome.status).utf8)
+        buffer.append(contentsOf: " type=".utf8)
+        buffer.append(contentsOf: (outcome.errorType ?? "-").utf8)
+        buffer.append(contentsOf: " us=".utf8)
+        buffer.append(contentsOf: String(micros).utf8)
+        buffer.append(contentsOf: " [CognitoFCGI] request\n".utf8)
+        buffer.withUnsafeBytes { bytes in
+            var done = 0
+            while done < bytes.count {
+                let n = Glibc.write(2, bytes.baseAddress! + done, bytes.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return  // as StreamLogHandler: a log that cannot be written is dropped
+                }
+                done += n
+            }
         }
     }
 }

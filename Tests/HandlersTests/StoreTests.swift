@@ -89,8 +89,13 @@ struct StoreTests {
         let live = dir.path + "/pools/.tmp.\(getpid()).abcd"
         _ = FileManager.default.createFile(atPath: stale, contents: Data("x".utf8))
         _ = FileManager.default.createFile(atPath: live, contents: Data("x".utf8))
+        // A pool folder renamed aside by a DeletePool that died half-way.
+        let deleted = dir.path + "/pools/.tmp.999999999.beef.deleted"
+        try FileManager.default.createDirectory(atPath: deleted + "/users", withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: deleted + "/users/a.json", contents: Data("{}".utf8))
         _ = try Store(root: dir.path)
         #expect(!FileManager.default.fileExists(atPath: stale))
+        #expect(!FileManager.default.fileExists(atPath: deleted))
         #expect(FileManager.default.fileExists(atPath: live))
     }
 

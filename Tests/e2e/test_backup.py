@@ -156,15 +156,20 @@ def test_backup_refuses_an_existing_destination_and_a_non_store(tmp_path: Path):
     assert not (tmp_path / "dest2").exists()
 
 
-def test_the_deploy_doc_backup_commands(cognito: Instance, tmp_path: Path):
-    """docs/DEPLOY.md's backup block (backup into a dated folder, then tar), against the session's instance."""
-    cognito.client().create_user_pool(PoolName="doc-backup")
-    script = doc_block("cognito-fcgi backup --data /var/lib/cognito-fcgi")
-    script = replace_exactly(script, "/var/lib/cognito-fcgi", str(cognito.data_dir))
-    script = replace_exactly(script, "/var/backups/cognito-fcgi", str(tmp_path), count=3)
-    script = replace_exactly(script, "cognito-fcgi backup", f"{BINARY} backup")
-    done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=120,
-                          stdin=subprocess.DEVNULL)
+def test_the_deploy_doc_backup_commands(tmp_path: Path):
+    """docs/DEPLOY.md's backup block (backup into a dated folder, then tar), against running workers."""
+    instance = Instance.start("doc-backup")  # its own: the session's instance is shared by list tests
+    try:
+        instance.client().create_user_pool(PoolName="doc-backup")
+        script = doc_block("cognito-fcgi backup --data /var/lib/cognito-fcgi")
+        script = replace_exactly(script, "/var/lib/cognito-fcgi", str(instance.data_dir))
+        script = replace_exactly(script, "/var/backups/cognito-fcgi", str(tmp_path), count=3)
+        script = replace_exactly(script, "cognito-fcgi backup", f"{BINARY} backup")
+        done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True,
+                              timeout=120, stdin=subprocess.DEVNULL)
+    finally:
+        instance.stop()
+    assert not instance.problems, instance.problems
     assert done.returncode == 0, done.stderr
     archives = list(tmp_path.glob("*.tar.gz"))
     assert len(archives) == 1

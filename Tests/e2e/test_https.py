@@ -36,10 +36,9 @@ PASSWORD = "Corr3ct-Horse!"
 def make_certificates(folder: Path, name: str = "127.0.0.1", san: str = "IP:127.0.0.1,DNS:localhost") -> dict[str, Path]:
     """Runs docs/DEPLOY.md's private-CA block in `folder` for host `name`: ca.pem, fullchain.pem, privkey.pem."""
     script = doc_block("openssl req -x509")
-    script = replace_exactly(script, "cd /etc/ssl/cognito-fcgi", f"cd {folder}")
+    script = replace_exactly(script, "/etc/ssl/cognito-fcgi", str(folder), count=2)  # install -d, cd
     script = replace_exactly(script, "name=auth.example.com", f"name={name}")
     script = replace_exactly(script, 'san="DNS:$name"', f'san="{san}"')
-    folder.mkdir(parents=True, exist_ok=True)
     done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=60,
                           stdin=subprocess.DEVNULL)
     assert done.returncode == 0, done.stderr
@@ -121,6 +120,7 @@ class HttpsInstance(Instance):
         self.ca_bundle = self.tls["ca"]
         super().__init__(name, extra_args)
         self.http_port = 0
+        self.access_log = self.nginx_prefix / "logs" / "cognito-fcgi.access.log"  # the shipped file's name
 
     def _render_nginx(self) -> Path:
         import os

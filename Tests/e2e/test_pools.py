@@ -156,8 +156,17 @@ def test_query_form_matches_json(cognito: Instance, idp):
     assert resp.status_code == 200
     assert resp.json()["UserPool"]["Id"] == pool["Id"]
 
-    resp = cognito.query_call("ListUserPools", {"MaxResults": "60"})
-    assert pool["Id"] in [p["Id"] for p in resp.json()["UserPools"]]
+    # The shared instance holds many pools: page through the query form until this one shows up.
+    seen, token = [], None
+    for _ in range(100):
+        params = {"MaxResults": "60", **({"NextToken": token} if token else {})}
+        resp = cognito.query_call("ListUserPools", params)
+        assert resp.status_code == 200, resp.text
+        seen += [p["Id"] for p in resp.json()["UserPools"]]
+        token = resp.json().get("NextToken")
+        if pool["Id"] in seen or not token:
+            break
+    assert pool["Id"] in seen
 
     resp = cognito.query_call("DeleteUserPool", {"UserPoolId": pool["Id"]})
     assert resp.status_code == 200 and resp.json() == {}

@@ -60,8 +60,10 @@ class SpawnFcgiInstance(Instance):
 
     def _launch_worker(self, log) -> subprocess.Popen:
         # What the doc's command reads from its config file, for this instance.
+        # (processes 2 as in the doc's config: the command's --processes 1 must win, or each spawned process
+        # would become a supervisor of two more.)
         self.config_file.write_text(json.dumps({
-            "processes": 1, "threads": 4, "issuer": self.endpoint, "region": REGION}))
+            "processes": 2, "threads": 4, "issuer": self.endpoint, "region": REGION}))
         command = doc_block("spawn-fcgi -s")
         command = replace_exactly(command, "-s /run/cognito-fcgi/cognito-fcgi.sock", f"-s {self.socket_path}")
         # Changing users needs root and the users; the test runs as whoever runs it.

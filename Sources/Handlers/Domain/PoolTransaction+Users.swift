@@ -8,9 +8,11 @@ import Foundation
 ///   the username: `sub` always; `email`/`phone_number` when they are username attributes (always) or alias
 ///   attributes (once verified); `preferred_username` when it is an alias attribute.
 ///
-/// Ordering (Store.swift's rule): stale index entries are removed before the record changes, new ones are
-/// written after it. A crash can leave an entry pointing at a user who no longer has that value; readers
-/// always confirm against the record, so such an entry is dead and is overwritten by the next owner.
+/// Ordering: new index entries are written before the record, stale ones removed after it (and on deletion
+/// the record goes first). Readers always confirm an entry against the record it names (`aliasOwner`), so
+/// an entry left behind by a crash is dead and is overwritten by the next owner; whereas a *missing* entry for
+/// a value a user holds would let a second user claim the same verified email. This refines Store.swift's
+/// general rule (index after record, removed before it), which assumes readers that trust the index.
 extension PoolTransaction {
     static let usersFolder = "users"
     static let aliasesFolder = "aliases"
@@ -62,22 +64,23 @@ extension PoolTransaction {
         let old = previous.map { UserKey.aliases(of: $0, in: pool) } ?? [:]
         let new = UserKey.aliases(of: user, in: pool)
         let key = UserKey.username(user.username, in: pool)
-        for (attribute, value) in old where new[attribute].map({ UserKey.alias(attribute, $0) }) != UserKey.alias(attribute, value) {
-            try removeAliasEntry(attribute, value, ifOwnedBy: key)
-        }
-        try write(Self.usersFolder, key, user.toJSON())
         for (attribute, value) in new where old[attribute].map({ UserKey.alias(attribute, $0) }) != UserKey.alias(attribute, value) {
             try write(Self.aliasesFolder, UserKey.alias(attribute, value), .object(["User": .string(key)]))
         }
+        try write(Self.usersFolder, key, user.toJSON())
+        for (attribute, value) in old where new[attribute].map({ UserKey.alias(attribute, $0) }) != UserKey.alias(attribute, value) {
+            try removeAliasEntry(attribute, value, ifOwnedBy: key)
+        }
     }
 
-    /// Deletes `user`: alias entries first, then the record (which holds its codes and refresh tokens).
+    /// Deletes `user`: the record first (with it go its codes and refresh tokens, at once), then its alias
+    /// entries, which are dead from that moment.
     public func deleteUser(_ user: UserRecord, in pool: UserPoolType) throws {
         let key = UserKey.username(user.username, in: pool)
+        try remove(Self.usersFolder, key)
         for (attribute, value) in UserKey.aliases(of: user, in: pool) {
             try removeAliasEntry(attribute, value, ifOwnedBy: key)
         }
-        try remove(Self.usersFolder, key)
     }
 
     private func removeAliasEntry(_ attribute: String, _ value: String, ifOwnedBy key: String) throws {

@@ -190,7 +190,13 @@ enum FileSystem {
                 if let pidText = parts.first, let pid = pid_t(pidText), pid != getpid(),
                     kill(pid, 0) != 0, errno == ESRCH
                 {
-                    unlink(child)
+                    // A pool folder renamed aside for deletion is a tree; anything else a file.
+                    var st = stat()
+                    if lstat(child, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
+                        removeTree(child)
+                    } else {
+                        unlink(child)
+                    }
                 }
                 continue
             }
