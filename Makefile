@@ -69,6 +69,8 @@ test: deps venv
 	swift test
 	$(VENV_PY) -m pytest Tests/e2e $(PYTEST_ARGS)
 	$(VENV_PY) -m pytest Tests/stress
+	# The benchmark itself still works: a few seconds per operation on the debug binary, no timing assertions.
+	BENCH_BIN=$(CURDIR)/.build/debug/cognito-fcgi bash bench/run.sh --smoke
 
 ## Benchmark (docs/BENCHMARKS.md): the service behind nginx beside its no-op ceiling (GET /ping) and moto_server,
 ## under wrk; one table. BENCH_SECONDS, BENCH_USERS=100000, BENCH_CONNECTIONS, BENCH_OPS; BENCH_BIN skips the build.

@@ -22,7 +22,7 @@ BUCKETS = [
     ("fsync", re.compile(r"\bfsync\b|do_fsync|ext4_sync_file")),
     ("SigV4 verification", re.compile(r"SigV4Verifier")),
     ("token check (JWT parse/verify)", re.compile(r"TokenCheck\.verify|JWT\.init|JWT\.verify")),
-    ("store: open/read/parse records", re.compile(r"PoolTransaction\.read|PoolTransaction\.pool|Store\.withPool|FileSystem\.read")),
+    ("store: lock, open, read + parse, write (fsync apart)", re.compile(r"PoolTransaction\.read|PoolTransaction\.pool|Store\.withPool|FileSystem\.read")),
     ("operation (other)", re.compile(r"OperationEntry\.init|\.run\(_:\)")),
     ("service: decode/validate/encode", re.compile(r"Service\.handleWithOutcome|Service\.decodeCall|Service\.success|Service\.failure")),
     ("access log (swift-log)", re.compile(r"StreamLogHandler|Logger\.log|Logger\.info")),
