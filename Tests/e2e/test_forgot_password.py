@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import fcntl
 import json
-import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +16,7 @@ from botocore.exceptions import ClientError
 
 from conftest import Instance
 from test_pools import store_snapshot
-from test_signup import outbox, secret_hash
+from test_signup import expire_stored_code, outbox, secret_hash
 
 PASSWORD = "Passw0rd!"
 NEW_PASSWORD = "N3w-Secret!"
@@ -103,26 +101,8 @@ class Setup:
                                        sign=False)
 
     def expire_code(self) -> None:
-        """Moves the pending reset code's expiry an hour into the past, as the store writes: under the pool's
-        exclusive flock, a temp file in the same folder, fsync, rename. The service takes time only from its
-        clock, so this is how an e2e test sees a one-hour code expire without waiting an hour."""
-        pool_dir = self.cognito.data_dir / "pools" / self.pool_id
-        with open(pool_dir / "lock", "rb") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                path = self.user_path()
-                record = json.loads(path.read_text())
-                code = record["Codes"]["ForgotPassword"]
-                code["IssuedAt"] -= 2 * 3600
-                code["ExpiresAt"] = code["IssuedAt"] + 3600
-                temp = path.with_name(f".tmp.e2e.{secrets.token_hex(4)}")
-                with open(temp, "w") as f:
-                    json.dump(record, f)
-                    f.flush()
-                    os.fsync(f.fileno())
-                os.replace(temp, path)
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        """The pending reset code (1 h), expired (see `expire_stored_code`)."""
+        expire_stored_code(self.cognito.data_dir / "pools" / self.pool_id, self.user_path(), "ForgotPassword")
 
 
 def make_setup(cognito: Instance, idp, *, secret: bool = False, prevent_existence_errors: bool = False,

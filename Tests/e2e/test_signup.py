@@ -51,27 +51,32 @@ def latest_code(cognito: Instance, pool_id: str, destination: str) -> str:
     return code
 
 
-def expire_sign_up_code(cognito: Instance, pool_id: str, email: str) -> None:
-    """Moves the pending sign-up code's expiry into the past, the way the store writes: under the pool's exclusive
-    flock, a temp file in the same folder, fsync, rename. The service takes time only from its clock, so this is the
-    one way to see a 24-hour code expire without waiting 24 hours."""
-    pool_dir = cognito.data_dir / "pools" / pool_id
+def expire_stored_code(pool_dir: Path, user_path: Path, purpose: str) -> None:
+    """Moves a pending code's issue and expiry times into the past by two lifetimes, the way the store writes:
+    under the pool's exclusive flock, a temp file in the same folder, fsync, rename. The service takes time only
+    from its clock, so this is how an e2e test sees a code expire without waiting for it."""
     with open(pool_dir / "lock", "rb") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            path = user_file(pool_dir, email)
-            record = json.loads(path.read_text())
-            code = record["Codes"]["SignUp"]
-            code["IssuedAt"] -= 2 * 86_400
-            code["ExpiresAt"] = code["IssuedAt"] + 86_400
-            temp = path.with_name(f".tmp.e2e.{secrets.token_hex(4)}")
+            record = json.loads(user_path.read_text())
+            code = record["Codes"][purpose]
+            lifetime = code["ExpiresAt"] - code["IssuedAt"]
+            code["IssuedAt"] -= 2 * lifetime
+            code["ExpiresAt"] = code["IssuedAt"] + lifetime
+            temp = user_path.with_name(f".tmp.e2e.{secrets.token_hex(4)}")
             with open(temp, "w") as f:
                 json.dump(record, f)
                 f.flush()
                 os.fsync(f.fileno())
-            os.replace(temp, path)
+            os.replace(temp, user_path)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def expire_sign_up_code(cognito: Instance, pool_id: str, email: str) -> None:
+    """The pending sign-up code (24 h) of the user signed up with `email`, expired."""
+    pool_dir = cognito.data_dir / "pools" / pool_id
+    expire_stored_code(pool_dir, user_file(pool_dir, email), "SignUp")
 
 
 def user_file(pool_dir: Path, email: str) -> Path:

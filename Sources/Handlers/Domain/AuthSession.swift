@@ -68,26 +68,14 @@ public struct AuthSession: Sendable, Equatable {
             "p": .string(poolId), "c": .string(clientId), "s": .string(sub), "n": .string(challenge.rawValue),
             "e": .date(expires), "f": .string(fingerprint),
         ])
-        let nonce = services.random.bytes(12)
-        let box = try AES.GCM.seal(
-            plaintext.serialized(), using: RefreshTokens.key(services.store.secret), nonce: AES.GCM.Nonce(data: nonce),
-            authenticating: [Self.version] + Self.associatedData)
-        return Base64URL.encode([Self.version] + nonce + Array(box.ciphertext) + Array(box.tag))
+        return try SealedJSON.seal(
+            plaintext, version: Self.version, purpose: Self.associatedData, secret: services.store.secret,
+            random: services.random)
     }
 
     /// The session `text` carries, or nil when it is not one of ours or was altered.
     public static func open(_ text: String, secret: [UInt8]) -> AuthSession? {
-        guard text.utf8.count <= 2048, let bytes = Base64URL.decode(text), Base64URL.encode(bytes) == text,
-            bytes.count > 1 + 12 + 16, bytes[0] == version
-        else { return nil }
-        let body = bytes[1...]
-        guard
-            let box = try? AES.GCM.SealedBox(
-                nonce: AES.GCM.Nonce(data: body.prefix(12)), ciphertext: body.dropFirst(12).dropLast(16),
-                tag: body.suffix(16)),
-            let plaintext = try? AES.GCM.open(
-                box, using: RefreshTokens.key(secret), authenticating: [version] + associatedData),
-            let json = try? JSON.parse(Array(plaintext)),
+        guard let json = SealedJSON.open(text, version: version, purpose: associatedData, secret: secret),
             let poolId = json["p"]?.stringValue, let clientId = json["c"]?.stringValue,
             let sub = json["s"]?.stringValue, let name = json["n"]?.stringValue,
             let challenge = ChallengeNameType(rawValue: name), let expires = json["e"]?.dateValue,

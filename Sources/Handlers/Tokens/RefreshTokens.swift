@@ -83,11 +83,8 @@ public enum RefreshTokens {
         let plaintext = JSON.object([
             "p": .string(poolId), "u": .string(username), "r": .string(Base64URL.encode(services.random.bytes(32))),
         ])
-        let nonce = services.random.bytes(12)
-        let box = try AES.GCM.seal(
-            plaintext.serialized(), using: key(services.store.secret), nonce: AES.GCM.Nonce(data: nonce),
-            authenticating: [version])
-        let token = Base64URL.encode([version] + nonce + Array(box.ciphertext) + Array(box.tag))
+        let token = try SealedJSON.seal(
+            plaintext, version: version, purpose: [], secret: services.store.secret, random: services.random)
         return (token, hash(token))
     }
 
@@ -98,16 +95,7 @@ public enum RefreshTokens {
 
     /// The pool and user a token names, or nil when it is not one of ours or was altered.
     public static func locate(_ token: String, secret: [UInt8]) -> Location? {
-        guard token.utf8.count <= 2048, let bytes = Base64URL.decode(token), Base64URL.encode(bytes) == token,
-            bytes.count > 1 + 12 + 16, bytes[0] == version
-        else { return nil }
-        let body = bytes[1...]
-        guard
-            let box = try? AES.GCM.SealedBox(
-                nonce: AES.GCM.Nonce(data: body.prefix(12)), ciphertext: body.dropFirst(12).dropLast(16),
-                tag: body.suffix(16)),
-            let plaintext = try? AES.GCM.open(box, using: key(secret), authenticating: [version]),
-            let json = try? JSON.parse(Array(plaintext)),
+        guard let json = SealedJSON.open(token, version: version, purpose: [], secret: secret),
             let poolId = json["p"]?.stringValue, let username = json["u"]?.stringValue
         else { return nil }
         return Location(poolId: poolId, username: username)
