@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Handlers
 
 #if canImport(Glibc)
 import Glibc
@@ -129,24 +130,15 @@ private struct Copier {
     /// Folders made, to fsync once their entries are all in (see `flush`).
     private var directories: [String] = []
 
-    static let tempPrefix = ".tmp."
 
-    /// Names in a folder without `.`, `..` and temp files; a missing folder lists as empty.
+    /// Names in a folder without `.`, `..` and temp files, sorted; a missing folder lists as empty. The store's
+    /// own listing (`FileSystem.list`), so a backup skips exactly what readers skip.
     static func names(_ dir: String) throws -> [String] {
-        guard let d = opendir(dir) else {
-            if errno == ENOENT { return [] }
-            throw Backup.Failure(description: "opendir \(dir): \(String(cString: strerror(errno)))")
+        do {
+            return try FileSystem.list(dir).sorted()
+        } catch {
+            throw Backup.Failure(description: "\(error)")
         }
-        defer { closedir(d) }
-        var names: [String] = []
-        while let entry = readdir(d) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) { ptr in
-                ptr.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name == "." || name == ".." || name.hasPrefix(tempPrefix) { continue }
-            names.append(name)
-        }
-        return names.sorted()
     }
 
     /// Creates `path` with the permission bits of `model` (0700 when the model is missing).

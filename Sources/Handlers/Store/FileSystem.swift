@@ -8,7 +8,7 @@ import Crypto
 /// Durable file primitives. Every write is: temp file in the same folder, `fsync`, `rename` over the target,
 /// `fsync` the folder. A crash at any point leaves the target wholly old or wholly new; the only debris is a
 /// temp file (`.tmp.<pid>.<random>`) that no reader ever opens and start-up removes once its writer is gone.
-enum FileSystem {
+public enum FileSystem {
     struct Failure: Error, CustomStringConvertible {
         let operation: String
         let path: String
@@ -134,7 +134,7 @@ enum FileSystem {
     }
 
     /// Names in a folder, without `.`/`..` and without temp files; a missing folder lists as empty.
-    static func list(_ dir: String) throws -> [String] {
+    public static func list(_ dir: String) throws -> [String] {
         guard let d = opendir(dir) else {
             if errno == ENOENT { return [] }
             throw Failure(operation: "opendir", path: dir, code: errno)
