@@ -179,7 +179,7 @@ final class FastCGIServer: @unchecked Sendable {
         let path = uri.utf8.firstIndex(of: UInt8(ascii: "?")).map { String(uri[..<$0]) } ?? uri
         if contentLength > maxBodyBytes || contentLength < 0 {
             // Refused before a byte of it is read; nginx's client_max_body_size normally stops it earlier.
-            let request = Request(method: method, path: path, query: query, headers: headers, body: [])
+            let request = Request(method: method, path: path, query: query, lowercasedHeaders: headers, body: [])
             return service.refuseOversizedBody(request)
         }
         var body = [UInt8](repeating: 0, count: contentLength)
@@ -192,7 +192,8 @@ final class FastCGIServer: @unchecked Sendable {
             got += Int(n)
         }
         if got < contentLength { body.removeLast(contentLength - got) }
-        let request = Request(method: method, path: path, query: query, headers: headers, body: body)
+        // Every name above is written lower-case (`headerName`, the two literals), as this init requires.
+        let request = Request(method: method, path: path, query: query, lowercasedHeaders: headers, body: body)
         return service.handleWithOutcome(request)
     }
 

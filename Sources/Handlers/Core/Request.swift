@@ -9,17 +9,37 @@ public struct Request: Sendable {
     public var headers: [String: String]
     public var body: [UInt8]
 
+    /// Lower-cases every header name (when two names differ only in case, one of them is kept).
     public init(method: String, path: String, query: String = "", headers: [String: String] = [:], body: [UInt8] = []) {
+        var lowered: [String: String] = [:]
+        lowered.reserveCapacity(headers.count)
+        for (k, v) in headers { lowered[k.lowercased()] = v }
+        self.init(method: method, path: path, query: query, lowercasedHeaders: lowered, body: body)
+    }
+
+    /// Takes `headers` as they are, for the front end, which already writes every name lower-case while copying
+    /// it out (rebuilding the dictionary here was pure overhead on every request).
+    ///
+    /// Precondition: every name equals its own `lowercased()`; a name with an upper-case letter would never be
+    /// found by `header(_:)` or by SigV4's look-ups.
+    public init(
+        method: String, path: String, query: String = "", lowercasedHeaders headers: [String: String],
+        body: [UInt8] = []
+    ) {
+        assert(headers.keys.allSatisfy { $0 == $0.lowercased() }, "header names must be lower-case")
         self.method = method
         self.path = path
         self.query = query
-        var lowered: [String: String] = [:]
-        for (k, v) in headers { lowered[k.lowercased()] = v }
-        self.headers = lowered
+        self.headers = headers
         self.body = body
     }
 
-    public func header(_ name: String) -> String? { headers[name.lowercased()] }
+    /// The value of header `name`, in any case. Callers pass literals that are already lower-case, so the name is
+    /// lower-cased only when it holds an upper-case ASCII letter or any non-ASCII byte (checked on bytes).
+    public func header(_ name: String) -> String? {
+        let isLower = name.utf8.allSatisfy { $0 < 0x80 && !(UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }
+        return headers[isLower ? name : name.lowercased()]
+    }
 }
 
 /// An HTTP response; the front end writes it as a CGI `Status:` line, headers, and the body.

@@ -50,13 +50,28 @@ extension RandomSource {
         return out
     }
 
+    /// A random (version 4, RFC 4122 variant) UUID, lower-case `8-4-4-4-12`. Written straight into one 36-byte
+    /// string: every request gets one as its id, and hex-encoding then slicing into five strings was ~4 % of a
+    /// cheap operation's CPU.
     public func uuid() -> String {
         var b = bytes(16)
         b[6] = (b[6] & 0x0F) | 0x40
         b[8] = (b[8] & 0x3F) | 0x80
-        let h = Array(Hex.encode(b))
-        return String(h[0..<8]) + "-" + String(h[8..<12]) + "-" + String(h[12..<16]) + "-" + String(h[16..<20])
-            + "-" + String(h[20..<32])
+        return String(unsafeUninitializedCapacity: 36) { out in
+            // `0`–`9`, `a`–`f` (87 = `a` − 10).
+            func digit(_ n: UInt8) -> UInt8 { n < 10 ? n + UInt8(ascii: "0") : n + 87 }
+            var o = 0
+            for i in 0..<16 {
+                if i == 4 || i == 6 || i == 8 || i == 10 {
+                    out[o] = UInt8(ascii: "-")
+                    o += 1
+                }
+                out[o] = digit(b[i] >> 4)
+                out[o + 1] = digit(b[i] & 0x0F)
+                o += 2
+            }
+            return o
+        }
     }
 }
 
