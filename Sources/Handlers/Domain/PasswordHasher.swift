@@ -1,4 +1,11 @@
 import CArgon2
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Hashes and verifies user passwords with Argon2id (Debian's libargon2, the reference implementation), stored
 /// as standard PHC strings: `$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>` (unpadded standard base64). The
@@ -11,6 +18,11 @@ import CArgon2
 ///
 /// Passwords are hashed as the UTF-8 bytes of the string as given, with no Unicode normalisation: AWS compares
 /// passwords exactly, so "é" (U+00E9) and "e\u{301}" are different passwords here too.
+///
+/// Two things keep a worker's memory and CPU in check under a sign-up or sign-in load (docs/BENCHMARKS.md, levers 9
+/// and 10): every computation, hash or verify, waits for a slot of `limit` (one per core by default, shared by the
+/// whole process), and its memory is mapped outside malloc and handed back to the kernel as soon as no computation
+/// is running or waiting (`Argon2Memory`).
 public struct PasswordHasher: Sendable {
     /// Argon2id cost parameters.
     public struct Configuration: Sendable, Equatable {
@@ -70,15 +82,19 @@ public struct PasswordHasher: Sendable {
     static let hashLength = 32
 
     public let configuration: Configuration
+    /// Shared by every hasher of the process unless a test hands in its own.
+    public let limit: ConcurrencyLimit
 
     /// A hasher whose configuration is known good (the defaults).
-    init(validated configuration: Configuration) {
+    init(validated configuration: Configuration, limit: ConcurrencyLimit = .perProcess) {
         self.configuration = configuration
+        self.limit = limit
     }
 
     /// Throws `Error.weakParameters` when the configuration is below OWASP's minimum without the opt-in, and
-    /// `Error.invalidParameters` when libargon2 could not use it.
-    public init(_ configuration: Configuration = Configuration()) throws {
+    /// `Error.invalidParameters` when libargon2 could not use it. `limit` is the process-wide one unless a test
+    /// needs its own.
+    public init(_ configuration: Configuration = Configuration(), limit: ConcurrencyLimit = .perProcess) throws {
         if configuration.isWeak && !configuration.allowWeakParameters {
             throw Error.weakParameters(configuration)
         }
@@ -94,43 +110,80 @@ public struct PasswordHasher: Sendable {
             throw Error.invalidParameters("memory must be \(8 * c.parallelism)...\(Self.maximumMemoryKiB) KiB")
         }
         self.configuration = configuration
+        self.limit = limit
     }
 
-    /// A PHC string for `password` with a fresh 16-byte salt from `random`.
+    /// A PHC string for `password` with a fresh 16-byte salt from `random`: the string libargon2's own
+    /// `argon2id_hash_encoded` makes (its encoder is not exported, so `PHC.encode` writes the same format).
     public func hash(_ password: String, random: any RandomSource) throws -> String {
-        let salt = random.bytes(Self.saltLength)
+        var salt = random.bytes(Self.saltLength)
         guard salt.count == Self.saltLength else {
             throw Error.invalidParameters("random source returned \(salt.count) bytes for the salt")
         }
         let c = configuration
-        let length = argon2_encodedlen(
-            c.iterations, c.memoryKiB, c.parallelism, UInt32(Self.saltLength), UInt32(Self.hashLength), Argon2_id)
-        var encoded = [CChar](repeating: 0, count: length)
+        let parameters = Parameters(
+            type: Argon2_id, version: UInt32(ARGON2_VERSION_13.rawValue), memoryKiB: c.memoryKiB,
+            iterations: c.iterations, parallelism: c.parallelism)
+        var out = [UInt8](repeating: 0, count: Self.hashLength)
         var pwd = Array(password.utf8)
         defer { Self.wipe(&pwd) }
-        let rc = pwd.withUnsafeBytes { p in
-            salt.withUnsafeBytes { s in
-                argon2id_hash_encoded(
-                    c.iterations, c.memoryKiB, c.parallelism, p.baseAddress, p.count, s.baseAddress, s.count,
-                    Self.hashLength, &encoded, encoded.count)
-            }
-        }
+        let rc = compute(parameters, password: &pwd, salt: &salt, out: &out) { argon2_ctx($0, parameters.type) }
         guard rc == ARGON2_OK.rawValue else { throw Self.failure(rc) }
-        // `encoded` is NUL-terminated within its buffer (argon2_encodedlen counts the terminator).
-        let bytes = encoded.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
-        return String(decoding: bytes, as: UTF8.self)
+        return PHC.encode(parameters, salt: salt, hash: out)
     }
 
     /// True when `password` matches the stored PHC string. The comparison is libargon2's constant-time one. A
     /// malformed, unknown-algorithm or out-of-bounds string is simply `false`.
     public func verify(_ password: String, against phc: String) -> Bool {
         guard let stored = PHC(phc) else { return false }
+        var salt = stored.salt
+        var out = [UInt8](repeating: 0, count: stored.hash.count)
         var pwd = Array(password.utf8)
         defer { Self.wipe(&pwd) }
-        let rc = phc.withCString { encoded in
-            pwd.withUnsafeBytes { p in argon2_verify(encoded, p.baseAddress, p.count, stored.type) }
+        let rc = compute(stored.parameters, password: &pwd, salt: &salt, out: &out) { context in
+            // Computes into `out`, then compares with the stored hash in constant time.
+            stored.hash.withUnsafeBytes { expected in
+                argon2_verify_ctx(context, expected.baseAddress?.assumingMemoryBound(to: CChar.self), stored.type)
+            }
         }
         return rc == ARGON2_OK.rawValue
+    }
+
+    /// The cost and variant of one computation: the configuration when hashing, the stored string's when verifying.
+    struct Parameters: Equatable {
+        var type: argon2_type
+        var version: UInt32
+        var memoryKiB: UInt32
+        var iterations: UInt32
+        var parallelism: UInt32
+    }
+
+    /// Runs `call` (libargon2's `argon2_ctx` or `argon2_verify_ctx`) on a context for these inputs, in a slot of
+    /// `limit`, with its memory from `Argon2Memory`. The same path for hashing and verifying, so a sign-in costs
+    /// what a sign-up does and neither keeps memory afterwards.
+    private func compute(
+        _ p: Parameters, password: inout [UInt8], salt: inout [UInt8], out: inout [UInt8],
+        _ call: (UnsafeMutablePointer<argon2_context>) -> Int32
+    ) -> Int32 {
+        guard let pwdlen = UInt32(exactly: password.count) else { return ARGON2_PWD_TOO_LONG.rawValue }
+        guard let saltlen = UInt32(exactly: salt.count), let outlen = UInt32(exactly: out.count) else {
+            return ARGON2_DECODING_FAIL.rawValue
+        }
+        return password.withUnsafeMutableBufferPointer { pwd in
+            salt.withUnsafeMutableBufferPointer { s in
+                out.withUnsafeMutableBufferPointer { o in
+                    // What `argon2_hash` and libargon2's decoder set, plus our allocator: no secret, no associated
+                    // data, one thread per lane, no flags (we wipe the password ourselves).
+                    var context = argon2_context(
+                        out: o.baseAddress, outlen: outlen, pwd: pwd.baseAddress, pwdlen: pwdlen,
+                        salt: s.baseAddress, saltlen: saltlen, secret: nil, secretlen: 0, ad: nil, adlen: 0,
+                        t_cost: p.iterations, m_cost: p.memoryKiB, lanes: p.parallelism, threads: p.parallelism,
+                        version: p.version, allocate_cbk: Argon2Memory.allocate, free_cbk: Argon2Memory.free,
+                        flags: 0)
+                    return limit.withSlot { call(&context) }
+                }
+            }
+        }
     }
 
     /// True when the stored hash should be replaced at the next successful sign-in: it is not Argon2id version
@@ -151,73 +204,6 @@ public struct PasswordHasher: Sendable {
     /// Best-effort: clears our copy of the password bytes once libargon2 is done with them.
     private static func wipe(_ bytes: inout [UInt8]) {
         for i in bytes.indices { bytes[i] = 0 }
-    }
-}
-
-/// The fields of a PHC string, read strictly before anything reaches libargon2 (which would otherwise allocate
-/// whatever memory cost the string names). `nil` for anything malformed or beyond our ceilings.
-struct PHC: Equatable {
-    var type: argon2_type
-    var version: UInt32
-    var memoryKiB: UInt32
-    var iterations: UInt32
-    var parallelism: UInt32
-    var saltLength: Int
-    var hashLength: Int
-
-    init?(_ text: String) {
-        // `$argon2id$v=19$m=..,t=..,p=..$salt$hash`; libargon2 also reads strings without `v=` as version 0x10.
-        var parts = text.split(separator: "$", omittingEmptySubsequences: false)
-        guard parts.count == 5 || parts.count == 6, parts[0].isEmpty else { return nil }
-        switch parts[1] {
-        case "argon2id": type = Argon2_id
-        case "argon2i": type = Argon2_i
-        case "argon2d": type = Argon2_d
-        default: return nil
-        }
-        if parts.count == 6 {
-            guard parts[2].hasPrefix("v="), let v = Self.number(parts[2].dropFirst(2)),
-                v == UInt32(ARGON2_VERSION_10.rawValue) || v == UInt32(ARGON2_VERSION_13.rawValue)
-            else { return nil }
-            version = v
-            parts.remove(at: 2)
-        } else {
-            version = UInt32(ARGON2_VERSION_10.rawValue)
-        }
-        let params = parts[2].split(separator: ",", omittingEmptySubsequences: false)
-        guard params.count == 3, params[0].hasPrefix("m="), params[1].hasPrefix("t="), params[2].hasPrefix("p="),
-            let m = Self.number(params[0].dropFirst(2)), let t = Self.number(params[1].dropFirst(2)),
-            let p = Self.number(params[2].dropFirst(2))
-        else { return nil }
-        guard p >= 1, p <= PasswordHasher.maximumParallelism, t >= 1, t <= PasswordHasher.maximumIterations,
-            m >= 8 * p, m <= PasswordHasher.maximumMemoryKiB
-        else { return nil }
-        memoryKiB = m
-        iterations = t
-        parallelism = p
-        // libargon2's minimums: 8-byte salt (ARGON2_MIN_SALT_LENGTH), 4-byte hash (ARGON2_MIN_OUTLEN).
-        guard let salt = Self.base64Length(parts[3]), salt >= 8, let hash = Self.base64Length(parts[4]), hash >= 4
-        else { return nil }
-        saltLength = salt
-        hashLength = hash
-    }
-
-    /// A decimal without sign or leading zeros (libargon2 rejects those too), within UInt32.
-    private static func number(_ s: Substring) -> UInt32? {
-        guard !s.isEmpty, s.count <= 10, s.allSatisfy({ $0.isASCII && $0.isNumber }),
-            s == "0" || s.first != "0"
-        else { return nil }
-        return UInt32(s)
-    }
-
-    /// The decoded length of unpadded standard base64, or nil when `s` is not that.
-    private static func base64Length(_ s: Substring) -> Int? {
-        let ok = s.utf8.allSatisfy { b in
-            (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x2B || b == 0x2F
-        }
-        let n = s.utf8.count
-        guard ok, n > 0, n % 4 != 1 else { return nil }
-        return n / 4 * 3 + (n % 4 == 0 ? 0 : n % 4 - 1)
     }
 }
 
