@@ -112,6 +112,33 @@ struct SchemaValidationTests {
         }
     }
 
+    /// Patterns of one repeated class answer all-ASCII values from a table made of ICU's own answers: over every
+    /// ASCII character alone, in pairs, and in longer strings, the table and ICU agree.
+    @Test func asciiTablesAgreeWithTheRegex() {
+        let tabled = Patterns.all.filter(\.hasASCIITable)
+        // The hot ones: access tokens, client ids, usernames, codes.
+        for pattern in [Patterns.tokenModelType, Patterns.clientIdType, Patterns.customAttributeNameType, Patterns.confirmationCodeType] {
+            #expect(pattern.hasASCIITable, "\(pattern.source)")
+        }
+        var generator = SystemRandomNumberGenerator()
+        let singles = (0..<128).map { String(UnicodeScalar(UInt8($0))) }
+        let samples = [""] + singles + singles.map { $0 + "a" } + singles.map { "Z" + $0 + "9" }
+            + (0..<300).map { _ in String((0..<Int.random(in: 1...12, using: &generator)).map { _ in
+                Character(UnicodeScalar(UInt8.random(in: 0...127, using: &generator))) }) }
+            + ["é", "aé", "a\u{00A0}b", "\u{1F600}"]
+        for pattern in tabled {
+            for sample in samples where pattern.matches(sample) != pattern.regexMatches(sample) {
+                Issue.record("\(pattern.source) disagrees on \(sample.debugDescription)")
+            }
+        }
+        #expect(Pattern.repeatedClass("[a-z]+")! == ("[a-z]", false))
+        #expect(Pattern.repeatedClass("^[0-9a-fA-F]+$")! == ("[0-9a-fA-F]", false))
+        #expect(Pattern.repeatedClass("[[^ ]]*")! == ("[[^ ]]", true))
+        #expect(Pattern.repeatedClass("[\\w-]+_[0-9a-zA-Z]+") == nil)
+        #expect(Pattern.repeatedClass("[a\\]]+")! == ("[a\\]]", false))
+        #expect(Pattern.repeatedClass("[a]\\+") == nil)
+    }
+
     @Test func enumWording() throws {
         #expect(try error(Schemas.initiateAuthRequest, #"{"AuthFlow":"NOPE","ClientId":"abc"}"#) == invalid(
             "1 validation error detected: Value 'NOPE' at 'authFlow' failed to satisfy constraint: "

@@ -50,9 +50,15 @@ public enum Base64URL {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// The bytes `text` encodes, or nil for any character outside the alphabet, padding, or an impossible length.
+    /// The bytes `text` encodes, or nil for any character outside the alphabet, padding, an impossible length, or
+    /// non-zero unused trailing bits. So only the canonical spelling decodes: each byte string has exactly one text
+    /// that decodes to it (what `encode` writes), and one token cannot be spelled two ways.
     public static func decode(_ text: some StringProtocol) -> [UInt8]? {
-        let input = Array(text.utf8)
+        decode(utf8: text.utf8)
+    }
+
+    /// `decode` over UTF-8 bytes as they are.
+    public static func decode(utf8 input: some Collection<UInt8>) -> [UInt8]? {
         guard input.count % 4 != 1 else { return nil }
         var out: [UInt8] = []
         out.reserveCapacity(input.count * 3 / 4)

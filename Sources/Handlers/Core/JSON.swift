@@ -180,6 +180,12 @@ struct JSONParser {
             guard i < bytes.count, isDigit(bytes[i]) else { throw fail("Invalid number") }
             while i < bytes.count, isDigit(bytes[i]) { i += 1 }
         }
+        if isInteger, i - start <= 18 {
+            // Up to 18 digits cannot overflow Int64: no String in between.
+            var n = 0
+            for b in bytes[start..<i] where b != UInt8(ascii: "-") { n = n * 10 + Int(b - 0x30) }
+            return .int(bytes[start] == UInt8(ascii: "-") ? -n : n)
+        }
         let text = String(decoding: bytes[start..<i], as: UTF8.self)
         if isInteger, let n = Int(text) { return .int(n) }
         guard let d = Double(text), d.isFinite else { throw fail("Number out of range") }
@@ -190,7 +196,21 @@ struct JSONParser {
 
     mutating func parseString() throws(JSONParseError) -> String {
         i += 1
-        var out: [UInt8] = []
+        // Most strings have no escape: made straight from the input's bytes, without a copy in between.
+        let start = i
+        while i < bytes.count {
+            let b = bytes[i]
+            if b == UInt8(ascii: "\"") {
+                guard let s = String(validating: bytes[start..<i], as: UTF8.self) else {
+                    throw fail("Invalid UTF-8 in string")
+                }
+                i += 1
+                return s
+            }
+            if b == UInt8(ascii: "\\") || b < 0x20 { break }
+            i += 1
+        }
+        var out: [UInt8] = Array(bytes[start..<i])
         var runStart = i
         while true {
             guard i < bytes.count else { throw fail("Unterminated string") }

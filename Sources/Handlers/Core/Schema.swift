@@ -71,6 +71,11 @@ public final class Pattern: @unchecked Sendable {
     // NSRegularExpression is immutable after creation and documented as safe to use from many threads.
     public let source: String
     private let regex: NSRegularExpression?
+    /// For a pattern that is one character class repeated (`[...]+`, `[...]*`, the form of most id and token
+    /// patterns): which ASCII bytes the class admits, asked of ICU itself once per byte. An all-ASCII value is then
+    /// matched by table, without ICU (a regex match costs microseconds on every request); any other value still
+    /// goes to the regex.
+    private let ascii: (admits: [Bool], allowsEmpty: Bool)?
 
     public convenience init(_ source: String) {
         self.init(source, regex: source)
@@ -83,16 +88,74 @@ public final class Pattern: @unchecked Sendable {
         self.source = source
         // \A...\z, not ^...$: `$` also matches before a final newline, and Java's `matches()` does not.
         self.regex = try? NSRegularExpression(pattern: "\\A(?:\(regex))\\z", options: [])
+        ascii = Self.repeatedClass(regex).flatMap { (bracket, allowsEmpty) in
+            guard let one = try? NSRegularExpression(pattern: "\\A(?:\(bracket))\\z", options: []) else { return nil }
+            let admits = (0..<128).map { byte in
+                let text = String(UnicodeScalar(UInt8(byte)))
+                return one.firstMatch(in: text, options: [], range: NSRange(location: 0, length: text.utf16.count)) != nil
+            }
+            return (admits, allowsEmpty)
+        }
     }
 
     /// False when the regex did not compile (then `matches` accepts everything); a test checks every
     /// generated pattern.
     public var compiled: Bool { regex != nil }
 
+    /// True when all-ASCII values are matched by table (tests use it to prove the fast path is taken).
+    var hasASCIITable: Bool { ascii != nil }
+
     public func matches(_ value: String) -> Bool {
         guard let regex else { return true }
+        if let ascii, let verdict = Self.matchASCII(value, ascii.admits, allowsEmpty: ascii.allowsEmpty) {
+            return verdict
+        }
+        return Self.regexMatches(regex, value)
+    }
+
+    /// ICU's verdict alone (tests compare it with the table's).
+    func regexMatches(_ value: String) -> Bool {
+        regex.map { Self.regexMatches($0, value) } ?? true
+    }
+
+    private static func regexMatches(_ regex: NSRegularExpression, _ value: String) -> Bool {
         let range = NSRange(value.startIndex..<value.endIndex, in: value)
         return regex.firstMatch(in: value, options: [], range: range) != nil
+    }
+
+    /// The verdict for an all-ASCII `value`, or nil when it has other characters.
+    private static func matchASCII(_ value: String, _ admits: [Bool], allowsEmpty: Bool) -> Bool? {
+        var all = true
+        for byte in value.utf8 {
+            guard byte < 0x80 else { return nil }
+            if !admits[Int(byte)] { all = false }
+        }
+        return all && (allowsEmpty || !value.utf8.isEmpty)
+    }
+
+    /// `(bracket, allowsEmpty)` when `regex` is one bracket expression followed by `+` or `*` (optionally between
+    /// `^` and `$`, which mean nothing more inside `\A...\z`), else nil.
+    static func repeatedClass(_ regex: String) -> (String, Bool)? {
+        var text = Substring(regex)
+        if text.hasPrefix("^") && text.hasSuffix("$") && !text.hasSuffix("\\$") {
+            text = text.dropFirst().dropLast()
+        }
+        guard let quantifier = text.last, quantifier == "+" || quantifier == "*" else { return nil }
+        let bracket = text.dropLast()
+        guard bracket.first == "[" else { return nil }
+        // The bracket that opens at the start must close exactly at the end: count nesting, skip escapes.
+        var depth = 0
+        var escaped = false
+        for (offset, c) in bracket.enumerated() {
+            if escaped { escaped = false; continue }
+            if c == "\\" { escaped = true; continue }
+            if c == "[" { depth += 1 }
+            if c == "]" {
+                depth -= 1
+                if depth == 0 { return offset == bracket.count - 1 ? (String(bracket), quantifier == "*") : nil }
+            }
+        }
+        return nil
     }
 }
 

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Typed access to the records every operation shares. Records are stored as their AWS shapes' JSON, so what
 /// Describe* returns is what was written (plus computed fields such as EstimatedNumberOfUsers).
 ///
@@ -5,9 +11,12 @@
 /// - `clients/<clientId>.json`: the client's `UserPoolClientType` (including its secret).
 extension PoolTransaction {
     /// The pool's settings. The record exists whenever a transaction runs (`Store.withPool` checks).
+    /// Parsed once per process and kept while the file is unchanged (`RecordCache`).
     public func pool() throws -> UserPoolType {
-        guard let json = try read(nil, "pool") else { throw AWSError.poolNotFound(poolId) }
-        return try UserPoolType(json: json)
+        guard let pool = try cached(store.pools, nil, "pool", UserPoolType.init(json:)) else {
+            throw AWSError.poolNotFound(poolId)
+        }
+        return pool
     }
 
     public func savePool(_ pool: UserPoolType) throws {
@@ -16,8 +25,28 @@ extension PoolTransaction {
 
     /// The client `clientId` of this pool, or `ResourceNotFoundException` as AWS words it.
     public func client(_ clientId: String) throws -> UserPoolClientType {
-        guard let json = try read("clients", clientId) else { throw AWSError.clientNotFound(clientId) }
-        return try UserPoolClientType(json: json)
+        guard let client = try clientIfExists(clientId) else { throw AWSError.clientNotFound(clientId) }
+        return client
+    }
+
+    /// The client `clientId` of this pool, or nil. Parsed once per process, like `pool()`.
+    public func clientIfExists(_ clientId: String) throws -> UserPoolClientType? {
+        try cached(store.clients, "clients", clientId, UserPoolClientType.init(json:))
+    }
+
+    private func cached<T>(
+        _ cache: RecordCache<T>, _ folder: String?, _ key: String, _ make: (JSON) throws -> T
+    ) throws -> T? {
+        let path = path(folder, key)
+        return try cache.value(at: path) { bytes in
+            let json: JSON
+            do {
+                json = try JSON.parse(bytes)
+            } catch {
+                throw FileSystem.Failure(operation: "parse", path: path, code: EINVAL)
+            }
+            return try make(json)
+        }
     }
 
     public func saveClient(_ client: UserPoolClientType) throws {

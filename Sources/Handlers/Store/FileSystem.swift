@@ -217,25 +217,27 @@ public enum FileSystem {
         Hex.encode(SystemRandom().bytes(count))
     }
 
+    private static let upperHex: [UInt8] = Array("0123456789ABCDEF".utf8)
+
     /// Turns any string (a username, an alias value, an id) into one safe file-name component: letters,
     /// digits, `-` and `_` stand as they are; every other byte of its UTF-8 is `%XX`. So no input can name
     /// `.`, `..` or a path with `/`, and distinct inputs give distinct names. Names that would be too long
     /// for a file system keep a readable prefix and end in the SHA-256 of the whole.
     static func fileKey(_ raw: String) -> String {
-        var out = ""
-        out.reserveCapacity(raw.utf8.count)
-        let hex = Array("0123456789ABCDEF")
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(raw.utf8.count)
         for b in raw.utf8 {
             switch b {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"):
-                out.append(Character(Unicode.Scalar(b)))
+                bytes.append(b)
             default:
-                out.append("%")
-                out.append(hex[Int(b >> 4)])
-                out.append(hex[Int(b & 0xF)])
+                bytes.append(UInt8(ascii: "%"))
+                bytes.append(upperHex[Int(b >> 4)])
+                bytes.append(upperHex[Int(b & 0xF)])
             }
         }
+        let out = String(decoding: bytes, as: UTF8.self)
         if out.isEmpty { return "%" }
         if out.utf8.count <= 180 { return out }
         let digest = Hex.encode(Array(SHA256.hash(data: Array(raw.utf8))))

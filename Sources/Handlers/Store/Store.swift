@@ -15,7 +15,12 @@ import Darwin
 /// ```
 ///
 /// ## Locking protocol
-/// - Every read of a pool's records holds `LOCK_SH` on `pools/<poolId>/lock`; every change holds `LOCK_EX`.
+/// - Every read of a pool's records holds `LOCK_SH` on `pools/<poolId>/lock`; every change holds `LOCK_EX`,
+///   with one exception: a change to one user's record alone (no alias entry, no other record) may instead hold
+///   `LOCK_SH` plus `LOCK_EX` on that user's lock stripe, `pools/<poolId>/locks/<n>` (mode `.oneUser`,
+///   `PoolTransaction.withUserLock`). Such writers exclude each other per user and are excluded by every
+///   `LOCK_EX` holder, so changes to different users overlap their fsyncs; readers see each record whole, as
+///   always. A `.oneUser` change that needs more is stopped before its first write and made under `LOCK_EX`.
 ///   Locks are `flock(2)` on a descriptor opened for this one transaction, so they exclude each other across
 ///   processes *and* across threads of one process (each open file description is its own lock owner).
 ///   `fcntl` locks are never used: they are per process and would let two threads of a worker in together.
@@ -34,16 +39,30 @@ public final class Store: Sendable {
     public enum LockMode: Sendable {
         case shared
         case exclusive
+        /// A change of one user's record alone: `LOCK_SH`, plus that user's lock once the body names the user
+        /// (`PoolTransaction.withUserLock`). A body that turns out to need more (an alias entry to move, another
+        /// record to write) is stopped before its first write and run again from the start under `LOCK_EX`, so
+        /// it must do nothing but store reads and writes before it saves.
+        case oneUser
     }
 
     public let root: String
     /// A per-deployment secret (`<data>/secret.key`, 0600) that keys pagination tokens and sessions.
     public let secret: [UInt8]
+    /// Parsed `pool.json` and client records of this process (`RecordCache`): read by nearly every request,
+    /// rarely changed.
+    let pools: RecordCache<UserPoolType>
+    let clients: RecordCache<UserPoolClientType>
 
     /// Opens (creating if needed) the store at `root` and removes temp files whose writers are gone.
-    public init(root: String) throws {
+    ///
+    /// `fileClock` is the wall clock (epoch seconds) the record caches' racy rule compares file times with; tests
+    /// move it ahead.
+    public init(root: String, fileClock: (@Sendable () -> Int)? = nil) throws {
         let root = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
         self.root = root
+        pools = RecordCache(wallClock: fileClock ?? FileStamp.wallClockSeconds)
+        clients = RecordCache(wallClock: fileClock ?? FileStamp.wallClockSeconds)
         try FileSystem.makeDirectory(root)
         try FileSystem.makeDirectory(root + "/pools")
         try FileSystem.makeDirectory(root + "/clients")
@@ -60,13 +79,24 @@ public final class Store: Sendable {
     /// Runs `body` with the pool locked in `mode`. Throws `ResourceNotFoundException` when the pool does not
     /// exist (or was deleted while we waited for the lock).
     public func withPool<T>(_ poolId: String, _ mode: LockMode, _ body: (PoolTransaction) throws -> T) throws -> T {
+        if mode == .oneUser {
+            do {
+                return try locked(poolId, .oneUser, body)
+            } catch is PoolTransaction.NeedsExclusiveLock {
+                return try locked(poolId, .exclusive, body)
+            }
+        }
+        return try locked(poolId, mode, body)
+    }
+
+    private func locked<T>(_ poolId: String, _ mode: LockMode, _ body: (PoolTransaction) throws -> T) throws -> T {
         let dir = poolDirectory(poolId)
         let fd = open(dir + "/lock", O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw AWSError.poolNotFound(poolId) }
         defer { close(fd) }
-        try lock(fd, mode)
+        try Self.lock(fd, mode)
         guard FileSystem.exists(dir + "/pool.json") else { throw AWSError.poolNotFound(poolId) }
-        return try body(PoolTransaction(poolId: poolId, directory: dir, mode: mode))
+        return try body(PoolTransaction(store: self, poolId: poolId, directory: dir, mode: mode))
     }
 
     /// Creates a pool: its folder and lock file, then `body` writes its records under `LOCK_EX`, `pool.json`
@@ -80,10 +110,10 @@ public final class Store: Sendable {
         let fd = open(dir + "/lock", O_RDONLY | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw FileSystem.Failure(operation: "create", path: dir + "/lock", code: errno) }
         defer { close(fd) }
-        try lock(fd, .exclusive)
+        try Self.lock(fd, .exclusive)
         try FileSystem.syncDirectory(dir)
         try FileSystem.syncDirectory(root + "/pools")
-        try body(PoolTransaction(poolId: poolId, directory: dir, mode: .exclusive))
+        try body(PoolTransaction(store: self, poolId: poolId, directory: dir, mode: .exclusive))
         return true
     }
 
@@ -126,8 +156,27 @@ public final class Store: Sendable {
 
     // MARK: -
 
-    private func lock(_ fd: Int32, _ mode: LockMode) throws {
-        let op = mode == .shared ? LOCK_SH : LOCK_EX
+    /// Runs `body` holding `LOCK_EX` on every user lock stripe of the pool folder `poolDirectory`, in stripe order
+    /// (a user-lock writer holds one stripe and waits for none, so this cannot deadlock), creating stripes not made
+    /// yet. Together with the pool's `LOCK_SH` no change of any kind is in progress in the pool: what `backup`
+    /// needs to copy a pool as of one moment.
+    public static func withEveryUserLock<T>(poolDirectory: String, _ body: () throws -> T) throws -> T {
+        let folder = poolDirectory + "/" + PoolTransaction.userLockFolder
+        try FileSystem.makeDirectory(folder)
+        var fds: [Int32] = []
+        defer { for fd in fds { close(fd) } }
+        for stripe in 0..<PoolTransaction.userLockStripes {
+            let path = folder + "/" + String(stripe)
+            let fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw FileSystem.Failure(operation: "create", path: path, code: errno) }
+            fds.append(fd)
+            try lock(fd, .exclusive)
+        }
+        return try body()
+    }
+
+    static func lock(_ fd: Int32, _ mode: LockMode) throws {
+        let op = mode == .exclusive ? LOCK_EX : LOCK_SH
         while flock(fd, op) != 0 {
             if errno == EINTR { continue }
             throw FileSystem.Failure(operation: "flock", path: "pool lock", code: errno)
@@ -138,9 +187,56 @@ public final class Store: Sendable {
 /// One locked view of a pool's files. Paths are relative to the pool folder and made only of components
 /// that went through `FileSystem.fileKey`, so no input can reach outside it.
 public struct PoolTransaction {
+    let store: Store
     public let poolId: String
     let directory: String
     public let mode: Store.LockMode
+    /// Under `withUserLock` in a `.oneUser` transaction: the one user record (its key in `users/`) it may write.
+    var writableUser: String? = nil
+
+    /// Thrown in a `.oneUser` transaction by a write it may not make; `Store.withPool` runs the body again under
+    /// `LOCK_EX`.
+    struct NeedsExclusiveLock: Error {}
+
+    /// Lock stripes per pool, in `locks/`: users whose keys share a stripe wait for each other, which is harmless.
+    static let userLockStripes: UInt64 = 64
+    static let userLockFolder = "locks"
+
+    /// Runs `body` with the right to change the record of the user whose key is `userKey`. In a `.oneUser`
+    /// transaction that takes `LOCK_EX` on the user's lock stripe, `pools/<poolId>/locks/<n>`, on top of the pool's
+    /// `LOCK_SH`, and `body` must read the user again (what was read before may have changed); under `LOCK_EX` it
+    /// simply runs `body`. Taken at most once per transaction.
+    public func withUserLock<T>(_ userKey: String, _ body: (PoolTransaction) throws -> T) throws -> T {
+        guard mode == .oneUser else {
+            precondition(mode == .exclusive, "a user lock is taken in a .oneUser or .exclusive transaction")
+            return try body(self)
+        }
+        precondition(writableUser == nil, "one user lock per transaction")
+        let folder = directory + "/" + Self.userLockFolder
+        try FileSystem.makeDirectory(folder)
+        // FNV-1a over the key: a stable stripe in every process.
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in userKey.utf8 { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
+        let path = folder + "/" + String(hash % Self.userLockStripes)
+        let fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw FileSystem.Failure(operation: "create", path: path, code: errno) }
+        defer { close(fd) }
+        try Store.lock(fd, .exclusive)
+        var scoped = self
+        scoped.writableUser = userKey
+        return try body(scoped)
+    }
+
+    /// Whether this transaction may write `key` in `folder`; throws `NeedsExclusiveLock` for a `.oneUser`
+    /// transaction's write beyond its user's record.
+    func checkWritable(_ folder: String?, _ key: String) throws {
+        if mode == .exclusive { return }
+        if mode == .oneUser {
+            guard writableUser != nil, writableUser == key, folder == Self.usersFolder else { throw NeedsExclusiveLock() }
+            return
+        }
+        preconditionFailure("writes need the pool's exclusive lock, or a user lock for that user's record")
+    }
 
     func path(_ folder: String?, _ key: String) -> String {
         let name = FileSystem.fileKey(key) + ".json"
@@ -159,14 +255,17 @@ public struct PoolTransaction {
     }
 
     public func write(_ folder: String?, _ key: String, _ value: JSON) throws {
-        precondition(mode == .exclusive, "writes need the pool's exclusive lock")
+        try checkWritable(folder, key)
         if let folder { try FileSystem.makeDirectory(directory + "/" + folder) }
         try FileSystem.writeAtomically(path(folder, key), value.serialized())
     }
 
     @discardableResult
     public func remove(_ folder: String?, _ key: String) throws -> Bool {
-        precondition(mode == .exclusive, "writes need the pool's exclusive lock")
+        if mode != .exclusive {
+            precondition(mode == .oneUser, "writes need the pool's exclusive lock")
+            throw NeedsExclusiveLock()
+        }
         return try FileSystem.remove(path(folder, key))
     }
 

@@ -3,9 +3,10 @@ import Foundation
 /// A JSON Web Token in compact form, signed with RS256 (RFC 7515 / 7519): `base64url(header) "."
 /// base64url(claims) "." base64url(signature)`.
 ///
-/// Parsing trusts nothing: exactly three segments of canonical base64url, a header and claims that are JSON
-/// objects (our strict parser: no duplicate members), `alg` exactly `RS256` (so no `none` and no HS256 made with
-/// a public key as the secret), no `crit` extensions. Only `verify` makes the claims trustworthy.
+/// Parsing trusts nothing: exactly three segments of canonical base64url (`Base64URL.decode` accepts no other
+/// spelling), a header and claims that are JSON objects (our strict parser: no duplicate members), `alg` exactly
+/// `RS256` (so no `none` and no HS256 made with a public key as the secret), no `crit` extensions. Only `verify`
+/// makes the claims trustworthy.
 public struct JWT: Sendable {
     public enum Failure: Error, Equatable, Sendable {
         /// Not three canonical base64url segments of JSON objects, or too long.
@@ -29,10 +30,15 @@ public struct JWT: Sendable {
     public var kid: String? { header["kid"]?.stringValue }
 
     public init(parsing token: String) throws(Failure) {
-        guard token.utf8.count <= Self.maxLength else { throw .malformed }
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let headerBytes = Self.decode(parts[0]), let claimBytes = Self.decode(parts[1]),
-            let signature = Self.decode(parts[2])
+        let text = Array(token.utf8)
+        guard text.count <= Self.maxLength else { throw .malformed }
+        // Exactly three segments: two dots.
+        let dot = UInt8(ascii: ".")
+        guard let first = text.firstIndex(of: dot), let second = text[(first + 1)...].firstIndex(of: dot),
+            !text[(second + 1)...].contains(dot),
+            let headerBytes = Base64URL.decode(utf8: text[..<first]),
+            let claimBytes = Base64URL.decode(utf8: text[(first + 1)..<second]),
+            let signature = Base64URL.decode(utf8: text[(second + 1)...])
         else { throw .malformed }
         guard let header = (try? JSON.parse(headerBytes))?.objectValue,
             let claims = (try? JSON.parse(claimBytes))?.objectValue
@@ -41,7 +47,7 @@ public struct JWT: Sendable {
         self.header = header
         self.claims = claims
         self.signature = signature
-        signingInput = Array(token.utf8.prefix(parts[0].utf8.count + 1 + parts[1].utf8.count))
+        signingInput = Array(text[..<second])
     }
 
     /// Checks the signature with the key of `keys` that the header's `kid` names.
@@ -55,12 +61,5 @@ public struct JWT: Sendable {
         let header = JSON.object(["alg": .string(PoolKey.algorithm), "kid": .string(key.kid)])
         let input = Base64URL.encode(header.serialized()) + "." + Base64URL.encode(JSON.object(claims).serialized())
         return input + "." + Base64URL.encode(try key.sign(Array(input.utf8)))
-    }
-
-    /// base64url without padding, and only the canonical spelling (unused trailing bits zero), so one token has
-    /// one spelling.
-    static func decode(_ segment: Substring) -> [UInt8]? {
-        guard let bytes = Base64URL.decode(segment), Base64URL.encode(bytes) == segment else { return nil }
-        return bytes
     }
 }

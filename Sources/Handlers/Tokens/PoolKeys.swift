@@ -108,16 +108,12 @@ public struct PoolKeySet: Sendable {
 /// its lock (`TokenCheck`'s `confirm`, `Discovery`).
 ///
 /// ## Revalidation
-/// Each use `stat`s `keys/` (device, inode, mtime, ctime): unchanged means the cached keys are current, one syscall.
-/// A changed folder is listed again, and each file whose identity (inode + mtime) is unchanged keeps its parsed key;
-/// only new files are parsed. Folder timestamps tick at the kernel's coarse clock (a few ms), so a change in the same
-/// tick as our `stat` could leave the stamp equal; as git does with its index, a listing made within two seconds of
-/// the folder's last change is not trusted and is redone next time (cheap: no file is parsed twice).
+/// Each use `stat`s `keys/` (`FileStamp`): unchanged means the cached keys are current, one syscall. A changed
+/// folder is listed again, and each file whose stamp is unchanged keeps its parsed key; only new files are parsed.
+/// A listing made within `FileStamp.racyWindow` of the folder's last change is not trusted and is redone next
+/// time (cheap: no file is parsed twice).
 public final class PoolKeyCache: @unchecked Sendable {
     static let folder = "keys"
-    /// A listing this close (seconds) to the folder's last change is redone on the next use.
-    static let racyWindow: Int = 2
-
     private let lock = NSLock()
     private var entries: [String: Entry] = [:]
     private let capacity: Int
@@ -140,20 +136,11 @@ public final class PoolKeyCache: @unchecked Sendable {
     /// How many key files this cache has parsed so far (tests use it to prove reuse).
     public var parses: Int { lock.withLock { parsedCount } }
 
-    struct Stamp: Equatable {
-        var device: UInt64
-        var inode: UInt64
-        var mtime: Int
-        var mtimeNanos: Int
-        var ctime: Int
-        var ctimeNanos: Int
-    }
-
     struct Entry {
-        var stamp: Stamp
+        var stamp: FileStamp
         /// Listed too soon after the folder changed to trust an equal stamp (see the type's comment).
         var racy: Bool
-        var files: [String: (Stamp, PoolKey)]
+        var files: [String: (FileStamp, PoolKey)]
         var set: PoolKeySet?
     }
 
@@ -198,18 +185,18 @@ public final class PoolKeyCache: @unchecked Sendable {
     // MARK: -
 
     private func load(_ path: String, force: Bool) throws -> PoolKeySet? {
-        guard let stamp = try Self.stamp(path) else {
+        guard let stamp = try FileStamp.of(path) else {
             _ = lock.withLock { entries.removeValue(forKey: path) }
             return nil
         }
         let cached = lock.withLock { entries[path] }
         if let cached, !force, !cached.racy, cached.stamp == stamp { return cached.set }
 
-        var files: [String: (Stamp, PoolKey)] = [:]
+        var files: [String: (FileStamp, PoolKey)] = [:]
         var parsed = 0
         for name in try FileSystem.list(path) where name.hasSuffix(".json") {
             let file = path + "/" + name
-            guard let fileStamp = try Self.stamp(file) else { continue }  // removed since the listing
+            guard let fileStamp = try FileStamp.of(file) else { continue }  // removed since the listing
             if let hit = cached?.files[name], hit.0 == fileStamp {
                 files[name] = hit
                 continue
@@ -225,7 +212,7 @@ public final class PoolKeyCache: @unchecked Sendable {
             parsed += 1
         }
         let set = PoolKeySet(files.values.map(\.1))
-        let racy = stamp.mtime + Self.racyWindow >= Self.wallClockSeconds()
+        let racy = stamp.isRacy()
         lock.withLock {
             parsedCount += parsed
             if entries[path] == nil, entries.count >= capacity, let victim = entries.keys.first {
@@ -234,31 +221,5 @@ public final class PoolKeyCache: @unchecked Sendable {
             entries[path] = Entry(stamp: stamp, racy: racy, files: files, set: set)
         }
         return set
-    }
-
-    /// The file system's identity and change times of `path`, or nil when it does not exist.
-    static func stamp(_ path: String) throws -> Stamp? {
-        var st = stat()
-        guard stat(path, &st) == 0 else {
-            if errno == ENOENT || errno == ENOTDIR { return nil }
-            throw FileSystem.Failure(operation: "stat", path: path, code: errno)
-        }
-        #if canImport(Darwin)
-        return Stamp(
-            device: UInt64(st.st_dev), inode: UInt64(st.st_ino), mtime: st.st_mtimespec.tv_sec,
-            mtimeNanos: st.st_mtimespec.tv_nsec, ctime: st.st_ctimespec.tv_sec, ctimeNanos: st.st_ctimespec.tv_nsec)
-        #else
-        return Stamp(
-            device: UInt64(st.st_dev), inode: UInt64(st.st_ino), mtime: st.st_mtim.tv_sec,
-            mtimeNanos: st.st_mtim.tv_nsec, ctime: st.st_ctim.tv_sec, ctimeNanos: st.st_ctim.tv_nsec)
-        #endif
-    }
-
-    /// The wall clock the file system stamps files with. Only for the racy-listing rule above: it compares with
-    /// file times, which the injected `Clock` knows nothing of.
-    static func wallClockSeconds() -> Int {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return ts.tv_sec
     }
 }

@@ -124,8 +124,7 @@ public struct VerifiedToken: Sendable {
     public func confirm(in tx: PoolTransaction) throws -> AuthorizedAccess {
         guard tx.poolId == poolId else { throw TokenCheck.invalid }
         let pool = try tx.pool()
-        guard let clientJSON = try tx.read("clients", clientId) else { throw TokenCheck.invalid }
-        let client = try UserPoolClientType(json: clientJSON)
+        guard let client = try tx.clientIfExists(clientId) else { throw TokenCheck.invalid }
         guard let user = try tx.user(named: username, in: pool), user.sub == sub else {
             throw TokenCheck.userDoesNotExist
         }

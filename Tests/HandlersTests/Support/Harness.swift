@@ -35,10 +35,12 @@ final class Harness {
     let services: Services
     let service: Service
 
-    init(config: (inout Config) -> Void = { _ in }) throws {
+    /// `fileClock`: the wall clock of the store's record caches (`RecordCache`); nil for the real one, under which
+    /// files written moments ago are always read again.
+    init(config: (inout Config) -> Void = { _ in }, fileClock: (@Sendable () -> Int)? = nil) throws {
         var cfg = Config(dataDirectory: URL(fileURLWithPath: dir.path))
         config(&cfg)
-        let store = try Store(root: dir.path)
+        let store = try Store(root: dir.path, fileClock: fileClock)
         // Cheap Argon2id parameters keep the suite fast; PasswordHasherTests covers the real ones.
         let passwords = try PasswordHasher(.init(memoryKiB: 64, iterations: 1, allowWeakParameters: true))
         services = Services(
@@ -96,11 +98,13 @@ final class Harness {
     }
 
     /// A snapshot of every file under the data folder (path → bytes), to prove an error changed nothing.
+    /// Every data file and its bytes. User lock stripes (`pools/<id>/locks/<n>`, empty, made on first use) hold
+    /// no data and are left out.
     func snapshot() -> [String: Data] {
         var out: [String: Data] = [:]
         let root = URL(fileURLWithPath: dir.path)
         if let e = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil) {
-            for case let url as URL in e {
+            for case let url as URL in e where url.deletingLastPathComponent().lastPathComponent != "locks" {
                 if let d = try? Data(contentsOf: url) { out[url.path] = d }
             }
         }
