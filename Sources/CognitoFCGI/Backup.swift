@@ -9,8 +9,9 @@ import Glibc
 /// `cognito-fcgi backup --data DIR --to DEST`: a consistent copy of a live store, itself a valid data folder.
 ///
 /// The store's locking protocol (Sources/Handlers/Store/Store.swift) makes this possible while workers run:
-/// - Each pool is copied while holding `flock(LOCK_SH)` on its `lock` file, as every reader does, so no write
-///   to that pool happens during its copy: the copy is the pool as of one moment.
+/// - Each pool is copied while holding `flock(LOCK_SH)` on its `lock` file, as every reader does, and `LOCK_EX` on
+///   every user lock stripe (`Store.withEveryUserLock`), so no write to that pool happens during its copy: the
+///   copy is the pool as of one moment.
 /// - The global `clients/<clientId>` index is written and removed only inside the owning pool's `LOCK_EX`
 ///   section, so the entries pointing at a pool are copied together with it, under the same shared lock:
 ///   every client in the backup is reachable by its ClientId, and index entries left over from a crash (which
@@ -71,7 +72,10 @@ struct Backup: ParsableCommand {
                 let copied = try withLock(from + "/lock", LOCK_SH) { () throws -> Int? in
                     // Without pool.json the pool does not exist for readers (being created or deleted): skip it.
                     guard access(from + "/pool.json", F_OK) == 0 else { return nil }
-                    try copier.copyTree(from, to: partial + "/pools/" + pool)
+                    // Single-user changes run under LOCK_SH and their user's lock: wait those out too.
+                    try Store.withEveryUserLock(poolDirectory: from) {
+                        try copier.copyTree(from, to: partial + "/pools/" + pool)
+                    }
                     // The index entries of this pool's clients: same file key as the client record.
                     var clients = 0
                     for record in try Copier.names(from + "/clients") where record.hasSuffix(".json") {

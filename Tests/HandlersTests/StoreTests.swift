@@ -145,4 +145,69 @@ struct StoreTests {
         let forged = Base64URL.encode(Array("user-43".utf8)) + "." + token.split(separator: ".")[1]
         #expect(throws: AWSError.self) { try PageToken.read(forged, scope: "ListUsers:p1", secret: secret) }
     }
+
+    // MARK: One-user changes
+
+    /// A `.oneUser` change holds only LOCK_SH on the pool (plus its user's stripe): it completes while another
+    /// reader holds LOCK_SH, which a LOCK_EX writer could not.
+    @Test func aOneUserChangeRunsBesideReaders() throws {
+        let dir = TempDirectory()
+        let store = try Store(root: dir.path)
+        try makePool(store)
+        let reader = open(store.poolDirectory("us-east-1_test") + "/lock", O_RDONLY)
+        defer { close(reader) }
+        #expect(flock(reader, LOCK_SH) == 0)
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            _ = try? store.withPool("us-east-1_test", .oneUser) { tx in
+                try tx.withUserLock("alice") { tx in try tx.write("users", "alice", .object(["n": 1])) }
+            }
+            done.signal()
+        }
+        let finished = done.wait(timeout: .now() + 10) == .success
+        flock(reader, LOCK_UN)
+        if !finished { done.wait() }
+        #expect(finished)
+        let back = try store.withPool("us-east-1_test", .shared) { tx in try tx.read("users", "alice") }
+        #expect(back == .object(["n": 1]))
+    }
+
+    /// A `.oneUser` body that writes beyond its user's record is stopped at that write and run again from the start
+    /// under LOCK_EX; a write before the user lock is taken is stopped too.
+    @Test func aOneUserChangeThatNeedsMoreRunsAgainExclusively() throws {
+        let dir = TempDirectory()
+        let store = try Store(root: dir.path)
+        try makePool(store)
+        var modes: [Store.LockMode] = []
+        try store.withPool("us-east-1_test", .oneUser) { tx in
+            modes.append(tx.mode)
+            try tx.withUserLock("alice") { tx in
+                try tx.write("aliases", "email:a", .object(["User": "alice"]))
+                try tx.write("users", "alice", .object(["n": 2]))
+            }
+        }
+        #expect(modes == [.oneUser, .exclusive])
+        var early: [Store.LockMode] = []
+        try store.withPool("us-east-1_test", .oneUser) { tx in
+            early.append(tx.mode)
+            try tx.write("users", "bob", .object(["n": 3]))
+        }
+        #expect(early == [.oneUser, .exclusive])
+        let stored = try store.withPool("us-east-1_test", .shared) { tx in
+            try [tx.read("aliases", "email:a"), tx.read("users", "alice"), tx.read("users", "bob")]
+        }
+        #expect(stored == [.object(["User": "alice"]), .object(["n": 2]), .object(["n": 3])])
+    }
+
+    /// Usernames and alias values are keyed by their NFC form: both spellings of "é" name one user; ASCII is kept as
+    /// it is (and case-folded where the pool folds).
+    @Test func userKeysAreNFC() throws {
+        var pool = try UserPoolType(json: ["Id": "us-east-1_test"])
+        #expect(UserKey.username("Ame\u{301}lie", in: pool) == UserKey.username("Am\u{E9}lie", in: pool))
+        #expect(UserKey.username("Am\u{E9}lie", in: pool).unicodeScalars.count == 6)
+        #expect(UserKey.username("Alice", in: pool) == "Alice")
+        pool.usernameConfiguration = UsernameConfigurationType(caseSensitive: false)
+        #expect(UserKey.username("Alice", in: pool) == "alice")
+        #expect(UserKey.alias("email", "Ame\u{301}lie@Example.com") == "email:am\u{E9}lie@example.com")
+    }
 }

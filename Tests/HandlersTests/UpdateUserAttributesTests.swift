@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import Handlers
@@ -355,5 +356,48 @@ struct UpdateUserAttributesTests {
         #expect(missing.body["__type"] == "InvalidParameterException")
         let malformed = s.h.query("UpdateUserAttributes", [("AccessToken", s.access), ("UserAttributes", "[{")])
         #expect(malformed.status == 400 && malformed.body["__type"] == "SerializationException")
+    }
+
+    /// Changes to one user's record are made under the user's own lock, not the pool's exclusive one: concurrent
+    /// updates of the same user, each setting its own attribute, must still lose none of them; and a change that
+    /// moves an alias (taken under the pool's exclusive lock) runs among them.
+    @Test func concurrentUpdatesOfOneUserLoseNothing() throws {
+        let s = try SelfService { $0.aliasAttributes = [.preferredUsername] }
+        let names = ["given_name", "family_name", "middle_name", "nickname", "locale", "zoneinfo", "website", "profile"]
+        let rounds = 8
+        // Each thread's request bodies, made before the threads start: the last thread moves the alias.
+        let bodies: [[[UInt8]]] = (0...names.count).map { thread in
+            (0..<rounds).map { round in
+                let pairs = thread < names.count
+                    ? [(names[thread], "v\(round)")] : [("preferred_username", "alias\(round)")]
+                return s.input(["UserAttributes": SelfService.attributes(pairs)]).serialized()
+            }
+        }
+        let service = s.h.service
+        let failures = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: bodies.count) { thread in
+            for body in bodies[thread] {
+                let response = service.handle(Request(
+                    method: "POST", path: "/",
+                    headers: [
+                        "X-Amz-Target": Service.targetPrefix + "UpdateUserAttributes",
+                        "Content-Type": "application/x-amz-json-1.1",
+                    ],
+                    body: body))
+                if response.status != 200 { failures.withLock { $0.append(response.bodyString) } }
+            }
+        }
+        #expect(failures.withLock { $0 } == [])
+        let alice = try s.alice()
+        for name in names {
+            #expect(alice.attributes[name] == "v\(rounds - 1)", "\(name)")
+        }
+        #expect(alice.attributes["preferred_username"] == "alias\(rounds - 1)")
+        // The alias index follows: the last value finds alice, an earlier one nobody.
+        let lookups = try s.h.store.withPool(s.f.poolId, .shared) { tx -> [String?] in
+            let pool = try tx.pool()
+            return try ["alias\(rounds - 1)", "alias0"].map { try tx.findUser($0, in: pool)?.username }
+        }
+        #expect(lookups == ["alice", nil])
     }
 }

@@ -624,9 +624,11 @@ def test_afterwards_the_store_is_whole_and_inside_its_folder(hostile: Instance):
             assert not name.startswith(".tmp."), f"temp file left behind: {path}"
         for name in files:
             relative = (Path(folder) / name).relative_to(root)
-            # Store records (pool, clients, users, aliases, keys) and the credentials file are JSON; `lock` is
-            # empty, `secret.key` is bytes and `clients/<id>` holds a bare pool id.
-            if relative.parts[0] == "pools" and name != "lock" or name == "credentials.json":
+            # Store records (pool, clients, users, aliases, keys) and the credentials file are JSON; `lock` and
+            # the user lock stripes `locks/<n>` are empty, `secret.key` is bytes and `clients/<id>` holds a bare
+            # pool id.
+            if relative.parts[0] == "pools" and name != "lock" and relative.parent.name != "locks" \
+                    or name == "credentials.json":
                 json.loads((root / relative).read_bytes().decode("utf-8"))
                 checked += 1
     assert checked > 50

@@ -238,7 +238,7 @@ def check_store(instance: harness.Instance, pool_id: str, users: list[Expected])
 
     parsed = 0
     for path in (instance.data_dir / "pools").rglob("*"):
-        if path.is_file() and path.name != "lock" and not path.name.startswith(".tmp."):
+        if path.is_file() and path.name != "lock" and path.parent.name != "locks" and not path.name.startswith(".tmp."):
             json.loads(path.read_bytes().decode("utf-8"))
             parsed += 1
     # Readers see whole records only: ListUsers lists exactly the user files (no temp file among them).

@@ -47,23 +47,31 @@ public enum AttributeUpdate {
 
     // MARK: Whole operations
 
-    /// Updates the attributes of the user `find` names in pool `poolId`: validates, applies and saves under the
-    /// pool's exclusive lock, then delivers the verification codes. Returns where they went, as
-    /// `CodeDeliveryDetailsList` reports it (empty when nothing was sent).
+    /// Updates the attributes of the user `find` names in pool `poolId`: validates, applies and saves, then
+    /// delivers the verification codes. Returns where they went, as `CodeDeliveryDetailsList` reports it (empty
+    /// when nothing was sent).
+    ///
+    /// Most changes touch the user's record alone, so the change is made as a `.oneUser` transaction: under the
+    /// user's own lock, and updates of different users do not queue behind each other's fsyncs. One that moves an
+    /// alias entry (a new email in a pool that signs in with it, say) is made again under the pool's exclusive lock.
+    /// `find` runs once to learn whose lock to take, and again under it.
     public static func update(
         _ attributes: [AttributeType], poolId: String, services: Services,
         user find: (PoolTransaction, UserPoolType) throws -> UserRecord
     ) throws -> [CodeDeliveryDetailsType] {
         let now = services.clock.now()
-        let messages = try services.store.withPool(poolId, .exclusive) { tx -> [Message] in
+        let messages = try services.store.withPool(poolId, .oneUser) { tx -> [Message] in
             let pool = try tx.pool()
             let changes = try Changes(attributes, in: pool)
-            let user = try find(tx, pool)
-            let change = apply(
-                changes, to: user, in: pool, now: now, random: services.random, secret: services.store.secret)
-            guard change.user != user else { return [] }
-            try save(change.user, previous: user, in: pool, tx)
-            return change.messages
+            let found = try find(tx, pool)
+            return try tx.withUserLock(UserKey.username(found.username, in: pool)) { tx in
+                let user = try find(tx, pool)
+                let change = apply(
+                    changes, to: user, in: pool, now: now, random: services.random, secret: services.store.secret)
+                guard change.user != user else { return [] }
+                try save(change.user, previous: user, in: pool, tx)
+                return change.messages
+            }
         }
         return try deliver(messages, services: services)
     }

@@ -64,6 +64,8 @@ extension PoolTransaction {
         let old = previous.map { UserKey.aliases(of: $0, in: pool) } ?? [:]
         let new = UserKey.aliases(of: user, in: pool)
         let key = UserKey.username(user.username, in: pool)
+        // Under a user lock only the record may change: stop before writing anything (see `Store.LockMode`).
+        if mode == .oneUser && (old != new || previous == nil) { throw NeedsExclusiveLock() }
         for (attribute, value) in new where old[attribute].map({ UserKey.alias(attribute, $0) }) != UserKey.alias(attribute, value) {
             try write(Self.aliasesFolder, UserKey.alias(attribute, value), .object(["User": .string(key)]))
         }
@@ -110,18 +112,23 @@ extension PoolTransaction {
 }
 
 extension Store {
-    /// Runs `change` on the user `name` names in pool `poolId` under the pool's exclusive lock, and saves the
-    /// record (with its alias entries) if `change` altered it. Returns what `change` returns.
+    /// Runs `change` on the user `name` names in pool `poolId` and saves the record (with its alias entries) if
+    /// `change` altered it. Returns what `change` returns. A `.oneUser` change: under the user's lock when only the
+    /// record changes, run again under the pool's exclusive lock when an alias entry moves, so `change` must be
+    /// free of effects outside the record it is given.
     public func changeUser<T>(
         _ poolId: String, _ name: String, _ change: (inout UserRecord, UserPoolType) throws -> T
     ) throws -> T {
-        try withPool(poolId, .exclusive) { tx in
+        try withPool(poolId, .oneUser) { tx in
             let pool = try tx.pool()
-            let user = try tx.existingUser(name, in: pool)
-            var changed = user
-            let result = try change(&changed, pool)
-            if changed != user { try tx.saveUser(changed, previous: user, in: pool) }
-            return result
+            let found = try tx.existingUser(name, in: pool)
+            return try tx.withUserLock(UserKey.username(found.username, in: pool)) { tx in
+                let user = try tx.existingUser(name, in: pool)
+                var changed = user
+                let result = try change(&changed, pool)
+                if changed != user { try tx.saveUser(changed, previous: user, in: pool) }
+                return result
+            }
         }
     }
 }
@@ -131,8 +138,14 @@ public enum UserKey {
     /// Usernames are NFC-normalised; in a case-insensitive pool also case-folded, so `Alice` and `alice` are
     /// one user there (and two users in a case-sensitive pool).
     public static func username(_ username: String, in pool: UserPoolType) -> String {
-        let nfc = username.precomposedStringWithCanonicalMapping
+        let nfc = nfc(username)
         return isCaseSensitive(pool) ? nfc : nfc.lowercased()
+    }
+
+    /// NFC; ASCII text (nearly every username, email address and `sub`) is its own NFC, without a trip
+    /// through ICU on every lookup.
+    static func nfc(_ text: String) -> String {
+        text.utf8.allSatisfy { $0 < 0x80 } ? text : text.precomposedStringWithCanonicalMapping
     }
 
     /// Pools created without `UsernameConfiguration` behave as AWS's older pools: case-sensitive. New pools
@@ -142,7 +155,7 @@ public enum UserKey {
     }
 
     static func alias(_ attribute: String, _ value: String) -> String {
-        let nfc = value.precomposedStringWithCanonicalMapping
+        let nfc = nfc(value)
         // Email addresses and preferred usernames are matched without regard to case, as Cognito does.
         let folded = attribute == "phone_number" || attribute == "sub" ? nfc : nfc.lowercased()
         return attribute + ":" + folded

@@ -32,32 +32,43 @@ struct ConfirmForgotPassword: Operation {
         case needsHash
     }
 
-    /// Under the exclusive lock, the checks again (the pool, the user or the code may have changed since the first
-    /// look), then the code. A wrong code is written back with its attempt counted before the error is thrown.
+    /// Under the user's lock (a `.oneUser` change: only their record is written), the checks again (the pool, the
+    /// user or the code may have changed since the first look), then the code. A wrong code is written back with its
+    /// attempt counted before the error is thrown.
     private func reset(_ input: ConfirmForgotPasswordInput, hash: String?, now: Date) throws -> Step {
-        try PublicClient.withClient(input.clientId, in: services.store, .exclusive) { tx, client in
-            let (pool, user) = try locate(input, tx, client)
-            var changed = user
-            let outcome = check(input, &changed.codes, now)
-            guard outcome == .ok else {
-                if changed.codes != user.codes { try tx.saveUser(changed, previous: user, in: pool) }
-                try outcome.get()
-                return .done  // unreachable: every other outcome throws
+        try PublicClient.withClient(input.clientId, in: services.store, .oneUser) { tx, client in
+            let (pool, found) = try locate(input, tx, client)
+            return try tx.withUserLock(UserKey.username(found.username, in: pool)) { tx in
+                try reset(input, hash: hash, now: now, tx, client)
             }
-            guard let hash else { return .needsHash }
-            changed.passwordHash = hash
-            // The code proves control of a verified email or phone, which is also what confirming a sign-up proves:
-            // an UNCONFIRMED user (one whose destination an administrator verified) is confirmed here too, and the
-            // sign-up code that can no longer be used goes.
-            if changed.status == .unconfirmed { changed.codes[CodePurpose.signUp.key] = nil }
-            changed.status = .confirmed
-            changed.temporaryPasswordExpires = nil
-            changed.failedSignIns = 0
-            changed.lockedUntil = nil
-            changed.modified = now
-            try tx.saveUser(changed, previous: user, in: pool)
-            return .done
         }
+    }
+
+    private func reset(
+        _ input: ConfirmForgotPasswordInput, hash: String?, now: Date, _ tx: PoolTransaction,
+        _ client: UserPoolClientType
+    ) throws -> Step {
+        let (pool, user) = try locate(input, tx, client)
+        var changed = user
+        let outcome = check(input, &changed.codes, now)
+        guard outcome == .ok else {
+            if changed.codes != user.codes { try tx.saveUser(changed, previous: user, in: pool) }
+            try outcome.get()
+            return .done  // unreachable: every other outcome throws
+        }
+        guard let hash else { return .needsHash }
+        changed.passwordHash = hash
+        // The code proves control of a verified email or phone, which is also what confirming a sign-up proves:
+        // an UNCONFIRMED user (one whose destination an administrator verified) is confirmed here too, and the
+        // sign-up code that can no longer be used goes.
+        if changed.status == .unconfirmed { changed.codes[CodePurpose.signUp.key] = nil }
+        changed.status = .confirmed
+        changed.temporaryPasswordExpires = nil
+        changed.failedSignIns = 0
+        changed.lockedUntil = nil
+        changed.modified = now
+        try tx.saveUser(changed, previous: user, in: pool)
+        return .done
     }
 
     /// The client's SecretHash, the pool's password policy, then the user, so that a weak password is refused before
