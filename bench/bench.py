@@ -21,7 +21,8 @@ users, GetUser and AdminGetUser also run on a second pool of 1,000 users, for th
 docs/BENCHMARKS.md has a run and what it means.
 
 Settings (environment):
-  BENCH_BIN          the cognito-fcgi binary (default .build/release/cognito-fcgi)
+  BENCH_BIN          the cognito-fcgi binary (bench/run.sh builds `make dist`'s into .build-dist/bench; bench.py run
+                     alone defaults to .build/release/cognito-fcgi)
   BENCH_SECONDS      seconds per wrk run (default 5; smoke 2)
   BENCH_USERS        users to seed (default 1000; smoke 200)
   BENCH_CONNECTIONS  comma-separated connection counts (default 8,32; smoke 8)
@@ -802,7 +803,18 @@ class Bench:
 
         rss: dict[str, dict | None] = {}
         if self.worker_proc:
-            for pid in children_of(self.worker_proc.pid):
+            # "After the run": once the workers have finished the requests wrk left queued (nginx keeps feeding them
+            # after wrk stops at 32 connections), i.e. when they used no CPU for 0.5 s, or after 10 s at most.
+            workers = children_of(self.worker_proc.pid)
+            deadline = time.monotonic() + 10
+            last = cpu_seconds(workers)
+            while time.monotonic() < deadline:
+                time.sleep(0.5)
+                now = cpu_seconds(workers)
+                if now - last < 0.01:
+                    break
+                last = now
+            for pid in workers:
                 rss[f"worker {pid}"] = memory_kib(pid)
             rss[f"supervisor {self.worker_proc.pid}"] = memory_kib(self.worker_proc.pid)
         if self.moto:
@@ -921,9 +933,10 @@ class Bench:
                 print(f"  ours {r['op']} c={r['conns']}: answers by error type (access log): {kinds}")
         if self.durable:
             print(f"\nDurable write (temp file, fsync, rename, folder fsync; the store's file system): "
-                  f"{self.durable:.2f} ms. Writes to one pool hold its exclusive lock one at a time, so a pool takes at "
-                  f"most ~{1000 / self.durable:.0f} such writes/s, fewer with the reads each change does under the lock.")
-        print("\nMemory after the run (MiB): VmRSS now (anonymous + file-backed), VmHWM = peak RSS:")
+                  f"{self.durable:.2f} ms: ~{1000 / self.durable:.0f} such writes/s one after another. Changes that "
+                  f"hold a pool's exclusive lock go one at a time; changes to one user's record alone (UpdateUserAttributes "
+                  f"without an alias move) hold only that user's lock, so writes to different users overlap.")
+        print("\nMemory after the run, once the workers are idle (MiB): VmRSS now (anonymous + file-backed), VmHWM = peak RSS:")
         for label, mem in rss.items():
             if not mem:
                 print(f"  {label}: -")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make bench` / `make bench-smoke`: installs what is missing (bench/install.sh), builds the release binary unless
-# BENCH_BIN names one, then runs bench/bench.py (settings: see its docstring; BENCH_SECONDS, BENCH_USERS, ...).
+# `make bench` / `make bench-smoke`: installs what is missing (bench/install.sh), builds the production binary
+# (`make dist`'s static release build) unless BENCH_BIN names one, then runs bench/bench.py (settings: see its
+# docstring; BENCH_SECONDS, BENCH_USERS, ...).
 #
 # usage: bench/run.sh [--smoke]
 set -euo pipefail
@@ -19,8 +20,10 @@ else
 fi
 
 if [ -z "${BENCH_BIN:-}" ]; then
-    swift build -c release --product cognito-fcgi
-    BENCH_BIN="$(swift build -c release --show-bin-path)/cognito-fcgi"
+    # The binary production runs (docs/DEPLOY.md): `make dist`'s self-contained release build, in its own scratch
+    # folder so that it does not disturb .build.
+    bash scripts/dist.sh --scratch-path .build-dist --out .build-dist/bench
+    BENCH_BIN="$PWD/.build-dist/bench/cognito-fcgi"
 fi
 export BENCH_BIN
 
