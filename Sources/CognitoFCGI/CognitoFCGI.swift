@@ -25,12 +25,6 @@ struct Serve: ParsableCommand {
     @Flag(name: .customLong("worker"), help: .hidden)
     var isChildWorker = false
 
-    /// How many Argon2 computations this process runs at once (`PasswordHasher.ConcurrencyLimit`). A supervisor
-    /// hands each child its share of the cores, so that all the workers together hash no more at once than the
-    /// machine has cores; a lone process takes them all.
-    @Option(name: .customLong("hash-slots"), help: .hidden)
-    var hashSlots: Int?
-
     func validate() throws {
         _ = try options.resolve(layered: !isChildWorker)
     }
@@ -60,9 +54,7 @@ struct Serve: ParsableCommand {
 
         if settings.processes > 1 && !isChildWorker {
             try Supervisor(
-                listenFD: listenFD, count: settings.processes,
-                arguments: Self.childArguments(settings) + ["--hash-slots", String(Self.hashSlots(processes: settings.processes))],
-                logger: logger
+                listenFD: listenFD, count: settings.processes, arguments: Self.childArguments(settings), logger: logger
             ).run()
             if let socket = settings.socket { unlink(socket) }
             return
@@ -78,8 +70,7 @@ struct Serve: ParsableCommand {
         if hashing.isWeak {
             logger.warning("password hashing below OWASP's minimum (--allow-weak-password-hashing): test setups only")
         }
-        let passwords = try PasswordHasher(
-            hashing, limit: PasswordHasher.ConcurrencyLimit(slots: hashSlots ?? Self.hashSlots(processes: 1)))
+        let passwords = try PasswordHasher(hashing)
         var sender: (any Sender)? = nil
         if let sendmail = settings.sendmail {
             let command = sendmail.split(separator: " ").map(String.init)
@@ -92,11 +83,6 @@ struct Serve: ParsableCommand {
         FastCGIServer(listenFD: listenFD, service: service, maxBodyBytes: settings.maxBody, logger: logger)
             .run(threads: settings.threads)
         if let socket = settings.socket, !isChildWorker { unlink(socket) }
-    }
-
-    /// Each of `processes` workers' share of the online cores for hashing, at least one.
-    static func hashSlots(processes: Int) -> Int {
-        max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) / max(1, processes))
     }
 
     /// The arguments a child worker gets: every effective setting as a flag (a child reads neither the

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import collections
 import json
-import os
 import secrets
 import threading
 from pathlib import Path
@@ -236,15 +235,3 @@ def test_20_users_claiming_one_email_alias_at_once_leave_one_owner(busy: Instanc
     assert holders == [winner]
     aliases = list((busy.data_dir / "pools" / pool_id / "aliases").glob("email*"))
     assert len(aliases) == 1
-
-
-def test_the_workers_share_the_cores_for_password_hashing(busy: Instance):
-    """Argon2 is memory-hard: more computations at once than cores only evict each other from the caches. The
-    supervisor gives each of its 4 workers a quarter of the online cores (at least one) as its hashing slots."""
-    workers = workers_of(busy)
-    assert len(workers) == 4
-    expected = str(max(1, os.cpu_count() // 4))
-    for pid in workers:
-        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        assert b"--hash-slots" in args, args
-        assert args[args.index(b"--hash-slots") + 1].decode() == expected

@@ -15,6 +15,10 @@ extension PasswordHasher {
     /// memory in use to `slots` blocks. The process shares one limit (`perProcess`) because the cores are the
     /// process's, not a hasher's: the front end and `Services.init` each make their own `PasswordHasher`.
     ///
+    /// Each worker process takes one slot per core, not its share of them: with `--processes 2` on two cores, one
+    /// slot per process made InitiateAuth at 32 connections ~20 % slower in `make bench` (62-63 vs 75-83 req/s,
+    /// alternating runs), the other operations equal within the noise.
+    ///
     /// The wait takes no other lock, and hashing is never done under a store lock (see `PasswordHasher`), so a
     /// queued request holds nothing another request needs.
     public final class ConcurrencyLimit: @unchecked Sendable {
