@@ -125,6 +125,48 @@ struct TokenCheckTests {
         refused(f, token, TokenCheck.invalid)
     }
 
+    /// A token this process verified is not parsed and verified again; what can change is still checked on each use.
+    @Test func aVerifiedTokenIsRememberedAndStillChecked() throws {
+        let f = try TokenFixture()
+        try f.addUser()
+        let token = try #require(try f.signIn().result.accessToken)
+        let cache = f.services.keys.verifiedTokens
+        let first = try Self.check(f, token)
+        let hits = cache.hits
+        let again = try Self.check(f, token)
+        #expect(cache.hits == hits + 1)
+        #expect(again.claims == first.claims && again.user.sub == first.user.sub)
+
+        // One byte off (the signature's last character) is another token: a miss, and refused.
+        let last = token.last == "A" ? "B" : "A"
+        refused(f, String(token.dropLast()) + last, TokenCheck.invalid)
+        #expect(cache.hits == hits + 1)
+
+        // Revocation and expiry are read afresh.
+        try f.update { $0.signedOutAt = f.clock.now() + 1 }
+        refused(f, token, TokenCheck.revoked)
+        try f.update { $0.signedOutAt = nil }
+        _ = try Self.check(f, token)
+        f.clock.advance(3600)
+        refused(f, token, TokenCheck.expired)
+    }
+
+    /// A remembered token whose key is gone (its pool deleted, or the key file removed) is refused.
+    @Test func aRememberedTokenNeedsItsKey() throws {
+        let f = try TokenFixture()
+        try f.addUser()
+        let token = try #require(try f.signIn().result.accessToken)
+        _ = try Self.check(f, token)
+        let keys = f.h.dir.path + "/pools/" + FileSystem.fileKey(f.poolId) + "/keys"
+        let saved = try FileManager.default.contentsOfDirectory(atPath: keys)
+        for name in saved { try FileManager.default.moveItem(atPath: keys + "/" + name, toPath: f.h.dir.path + "/" + name) }
+        refused(f, token, TokenCheck.invalid)
+        for name in saved { try FileManager.default.moveItem(atPath: f.h.dir.path + "/" + name, toPath: keys + "/" + name) }
+        _ = try Self.check(f, token)
+        f.h.ok("DeleteUserPool", ["UserPoolId": .string(f.poolId)])
+        refused(f, token, TokenCheck.invalid)
+    }
+
     @Test func deletedClient() throws {
         let f = try TokenFixture()
         try f.addUser()

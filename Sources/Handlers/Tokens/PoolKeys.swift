@@ -119,6 +119,8 @@ public final class PoolKeyCache: @unchecked Sendable {
     private let capacity: Int
     private var parsedCount = 0
     let makeKey: @Sendable () throws -> _RSA.Signing.PrivateKey
+    /// Access tokens whose signature was verified with these keys (`TokenCheck.verify`).
+    public let verifiedTokens = VerifiedTokens()
 
     /// - Parameters:
     ///   - capacity: how many pools' keys to keep parsed (beyond it, an arbitrary entry is dropped).

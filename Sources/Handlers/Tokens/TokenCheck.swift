@@ -28,6 +28,30 @@ public enum TokenCheck {
     /// The checks that need no store lock: the token parses, its `iss` is one of our pools, its signature is good
     /// with that pool's key, it is an access token, it has not expired.
     public static func verify(_ token: String, _ services: Services) throws -> VerifiedToken {
+        let (poolId, claims) = try signedClaims(token, services)
+        // Signed by us from here on; still, a token of ours that is not an access token is refused.
+        guard claims["token_use"] == .string("access"),
+            let sub = claims["sub"]?.stringValue, let username = claims["username"]?.stringValue,
+            let clientId = claims["client_id"]?.stringValue, let origin = claims["origin_jti"]?.stringValue,
+            let iat = claims["iat"]?.intValue, let exp = claims["exp"]?.intValue
+        else { throw invalid }
+        guard services.clock.now().timeIntervalSince1970 < Double(exp) else { throw expired }
+        return VerifiedToken(
+            poolId: poolId, claims: claims, sub: sub, username: username, clientId: clientId, originJti: origin,
+            issuedAt: iat, expires: exp)
+    }
+
+    /// The pool and claims of a token whose signature is good with a key the pool has now: from
+    /// `PoolKeyCache.verifiedTokens` when this process verified the same token before, else parsed and verified (and
+    /// remembered).
+    private static func signedClaims(_ token: String, _ services: Services) throws -> (String, [String: JSON]) {
+        let cache = services.keys.verifiedTokens
+        if let seen = cache.entry(for: token) {
+            // The signature was good; the key must still be the pool's (a deleted pool has none).
+            guard let keys = try services.keys.keys(of: seen.poolId, in: services.store), keys.key(kid: seen.kid) != nil
+            else { throw invalid }
+            return (seen.poolId, seen.claims)
+        }
         let jwt: JWT
         do {
             jwt = try JWT(parsing: token)
@@ -42,17 +66,10 @@ public enum TokenCheck {
         } catch {
             throw invalid
         }
-        // Signed by us from here on; still, a token of ours that is not an access token is refused.
-        let claims = jwt.claims
-        guard claims["token_use"] == .string("access"),
-            let sub = claims["sub"]?.stringValue, let username = claims["username"]?.stringValue,
-            let clientId = claims["client_id"]?.stringValue, let origin = claims["origin_jti"]?.stringValue,
-            let iat = claims["iat"]?.intValue, let exp = claims["exp"]?.intValue
-        else { throw invalid }
-        guard services.clock.now().timeIntervalSince1970 < Double(exp) else { throw expired }
-        return VerifiedToken(
-            poolId: poolId, claims: claims, sub: sub, username: username, clientId: clientId, originJti: origin,
-            issuedAt: iat, expires: exp)
+        if let kid = jwt.kid {
+            cache.remember(token, VerifiedTokens.Entry(poolId: poolId, kid: kid, claims: jwt.claims))
+        }
+        return (poolId, jwt.claims)
     }
 
     /// `verify`, then `confirm` inside a transaction of the token's pool held in `mode`, then `body`.
