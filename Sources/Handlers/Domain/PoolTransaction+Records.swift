@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Typed access to the records every operation shares. Records are stored as their AWS shapes' JSON, so what
 /// Describe* returns is what was written (plus computed fields such as EstimatedNumberOfUsers).
 ///
@@ -38,15 +32,7 @@ extension PoolTransaction {
         _ cache: RecordCache<T>, _ folder: String?, _ key: String, _ make: (JSON) throws -> T
     ) throws -> T? {
         let path = path(folder, key)
-        return try cache.value(at: path) { bytes in
-            let json: JSON
-            do {
-                json = try JSON.parse(bytes)
-            } catch {
-                throw FileSystem.Failure(operation: "parse", path: path, code: EINVAL)
-            }
-            return try make(json)
-        }
+        return try cache.value(at: path) { bytes in try make(Self.parse(bytes, path: path)) }
     }
 
     public func saveClient(_ client: UserPoolClientType) throws {

@@ -59,9 +59,4 @@ final class RecordCache<Value: Sendable>: @unchecked Sendable {
         }
         return value
     }
-
-    /// Forgets `path` (after this process removed the file; a stale entry would also miss on its stamp).
-    func forget(_ path: String) {
-        _ = lock.withLock { entries.removeValue(forKey: path) }
-    }
 }

@@ -246,11 +246,16 @@ public struct PoolTransaction {
 
     /// Reads the record `key` in `folder` (nil: the pool folder itself).
     public func read(_ folder: String?, _ key: String) throws -> JSON? {
-        guard let bytes = try FileSystem.read(path(folder, key)) else { return nil }
+        let path = path(folder, key)
+        return try FileSystem.read(path).map { try Self.parse($0, path: path) }
+    }
+
+    /// A stored record's JSON; a file that does not parse is a store failure (500), never a client error.
+    static func parse(_ bytes: [UInt8], path: String) throws -> JSON {
         do {
             return try JSON.parse(bytes)
         } catch {
-            throw FileSystem.Failure(operation: "parse", path: path(folder, key), code: EINVAL)
+            throw FileSystem.Failure(operation: "parse", path: path, code: EINVAL)
         }
     }
 
@@ -285,12 +290,7 @@ public struct PoolTransaction {
     public func read(_ folder: String, storedName: String) throws -> JSON? {
         guard !storedName.contains("/"), !storedName.hasPrefix(".") else { return nil }
         let path = directory + "/" + folder + "/" + storedName + ".json"
-        guard let bytes = try FileSystem.read(path) else { return nil }
-        do {
-            return try JSON.parse(bytes)
-        } catch {
-            throw FileSystem.Failure(operation: "parse", path: path, code: EINVAL)
-        }
+        return try FileSystem.read(path).map { try Self.parse($0, path: path) }
     }
 
     /// The keys of every record in `folder`, decoded back to the strings they were made from, sorted.
