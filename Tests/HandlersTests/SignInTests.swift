@@ -228,7 +228,7 @@ struct SignInTests {
         #expect(!h.services.passwords.verify("", against: dummy))
         #expect(!h.services.passwords.verify(SignIns.password, against: dummy))
         let real = try h.services.passwords.hash(SignIns.password, random: h.services.random)
-        #expect(PHC(dummy)?.memoryKiB == PHC(real)?.memoryKiB && PHC(dummy)?.iterations == PHC(real)?.iterations)
+        #expect(PHC(dummy)?.parameters == PHC(real)?.parameters)
         #expect(PHC(dummy)?.saltLength == PHC(real)?.saltLength && PHC(dummy)?.hashLength == PHC(real)?.hashLength)
     }
 

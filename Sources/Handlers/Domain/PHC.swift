@@ -11,26 +11,19 @@ import Darwin
 /// libargon2's own decoder (`decode_string`, not exported) refuses: this reader replaced it when verification moved
 /// to `argon2_verify_ctx`, so strings made before still verify and strings it refused are still refused.
 struct PHC: Equatable {
-    var type: argon2_type
-    var version: UInt32
-    var memoryKiB: UInt32
-    var iterations: UInt32
-    var parallelism: UInt32
+    var parameters: PasswordHasher.Parameters
     var salt: [UInt8]
     var hash: [UInt8]
 
     var saltLength: Int { salt.count }
     var hashLength: Int { hash.count }
 
-    var parameters: PasswordHasher.Parameters {
-        PasswordHasher.Parameters(
-            type: type, version: version, memoryKiB: memoryKiB, iterations: iterations, parallelism: parallelism)
-    }
-
     init?(_ text: String) {
         // `$argon2id$v=19$m=..,t=..,p=..$salt$hash`; libargon2 also reads strings without `v=` as version 0x10.
         var parts = text.split(separator: "$", omittingEmptySubsequences: false)
         guard parts.count == 5 || parts.count == 6, parts[0].isEmpty else { return nil }
+        let type: argon2_type
+        let version: UInt32
         switch parts[1] {
         case "argon2id": type = Argon2_id
         case "argon2i": type = Argon2_i
@@ -54,9 +47,8 @@ struct PHC: Equatable {
         guard p >= 1, p <= PasswordHasher.maximumParallelism, t >= 1, t <= PasswordHasher.maximumIterations,
             m >= 8 * p, m <= PasswordHasher.maximumMemoryKiB
         else { return nil }
-        memoryKiB = m
-        iterations = t
-        parallelism = p
+        parameters = PasswordHasher.Parameters(
+            type: type, version: version, memoryKiB: m, iterations: t, parallelism: p)
         // libargon2's minimums: 8-byte salt (ARGON2_MIN_SALT_LENGTH), 4-byte hash (ARGON2_MIN_OUTLEN).
         guard let salt = Self.decode(parts[3]), salt.count >= 8, let hash = Self.decode(parts[4]), hash.count >= 4
         else { return nil }

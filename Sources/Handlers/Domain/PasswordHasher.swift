@@ -143,7 +143,8 @@ public struct PasswordHasher: Sendable {
         let rc = compute(stored.parameters, password: &pwd, salt: &salt, out: &out) { context in
             // Computes into `out`, then compares with the stored hash in constant time.
             stored.hash.withUnsafeBytes { expected in
-                argon2_verify_ctx(context, expected.baseAddress?.assumingMemoryBound(to: CChar.self), stored.type)
+                argon2_verify_ctx(
+                    context, expected.baseAddress?.assumingMemoryBound(to: CChar.self), stored.parameters.type)
             }
         }
         return rc == ARGON2_OK.rawValue
@@ -191,8 +192,9 @@ public struct PasswordHasher: Sendable {
     /// cannot be read at all.
     public func needsRehash(_ phc: String) -> Bool {
         guard let stored = PHC(phc) else { return true }
-        return stored.type != Argon2_id || stored.version != UInt32(ARGON2_VERSION_13.rawValue)
-            || stored.memoryKiB < configuration.memoryKiB || stored.iterations < configuration.iterations
+        let p = stored.parameters
+        return p.type != Argon2_id || p.version != UInt32(ARGON2_VERSION_13.rawValue)
+            || p.memoryKiB < configuration.memoryKiB || p.iterations < configuration.iterations
             || stored.saltLength < Self.saltLength || stored.hashLength < Self.hashLength
     }
 
