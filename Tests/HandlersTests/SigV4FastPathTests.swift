@@ -226,7 +226,7 @@ struct SigV4FastPathTests {
         let key = SigV4Verifier.signingKey(
             secret: scope.secret, date: scope.date, region: scope.region, service: scope.service)
         #expect(
-            String(decoding: SigV4Verifier.hexBytes(mac.finalize()), as: UTF8.self)
+            String(decoding: Hex.encodedBytes(mac.finalize()), as: UTF8.self)
                 == SigV4Verifier.signature(key: key, stringToSign: "string to sign"))
     }
 

@@ -68,7 +68,7 @@ public struct SigV4Verifier: Sendable {
                 signedHeaders: signed.signedHeaders, headers: request.headers, payloadHash: payload)
             var mac = signer
             mac.update(data: Self.stringToSignBytes(signed, canonicalRequest: canonical))
-            if Self.constantTimeEqual(Self.hexBytes(mac.finalize()), provided) {
+            if Self.constantTimeEqual(Hex.encodedBytes(mac.finalize()), provided) {
                 // Kept only once it has verified a request: forged requests (any region is accepted) cannot push
                 // the deployment's real keys out.
                 if cached == nil { signingKeys.remember(signer, for: scope) }
@@ -499,24 +499,11 @@ public struct SigV4Verifier: Sendable {
             out.append(UInt8(ascii: "/"))
         }
         out.append(contentsOf: "aws4_request\n".utf8)
-        out.append(contentsOf: hexBytes(SHA256.hash(data: canonicalRequest)))
+        out.append(contentsOf: Hex.encodedBytes(SHA256.hash(data: canonicalRequest)))
         return out
     }
 
     static func sha256Hex(_ bytes: [UInt8]) -> String { Hex.encode(SHA256.hash(data: bytes)) }
-
-    /// Lower-case hex as bytes, for comparing with the signature as sent without a String in between.
-    static func hexBytes(_ bytes: some Sequence<UInt8>) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        for b in bytes {
-            out.append(hexDigit(b >> 4))
-            out.append(hexDigit(b & 0x0F))
-        }
-        return out
-    }
-
-    private static func hexDigit(_ n: UInt8) -> UInt8 { n < 10 ? n + UInt8(ascii: "0") : n - 10 + UInt8(ascii: "a") }
 
     /// kSigning, AWS's chain of four HMACs from the secret; `SigningKeyCache` keeps it for the day it is good for.
     static func signingKey(_ scope: SigningKeyCache.Key) -> SymmetricKey {

@@ -3,12 +3,18 @@ public enum Hex {
     private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 
     public static func encode(_ bytes: some Sequence<UInt8>) -> String {
+        String(decoding: encodedBytes(bytes), as: UTF8.self)
+    }
+
+    /// Lower-case hex as UTF-8 bytes, for comparing or appending without a String in between (SigV4).
+    public static func encodedBytes(_ bytes: some Sequence<UInt8>) -> [UInt8] {
         var out: [UInt8] = []
+        out.reserveCapacity(64)
         for b in bytes {
             out.append(digits[Int(b >> 4)])
             out.append(digits[Int(b & 0xF)])
         }
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 }
 
