@@ -23,10 +23,13 @@ let package = Package(
             pkgConfig: "libargon2",
             providers: [.apt(["libargon2-dev"])]
         ),
+        // libc declarations the Glibc module lacks (getrandom); no library of its own.
+        .systemLibrary(name: "CSystem"),
         .target(
             name: "Handlers",
             dependencies: [
                 "CArgon2",
+                "CSystem",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

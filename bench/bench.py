@@ -36,6 +36,7 @@ Settings (environment):
   BENCH_TIMEOUT      overall deadline in seconds, the build not included (default 900)
   BENCH_KEEP         1: keep the run's temp folder (data, logs, wrk specs)
   BENCH_GLIBC_TUNABLES  an experiment: GLIBC_TUNABLES for the workers (docs/BENCHMARKS.md, lever 10)
+  BENCH_LAYOUT       an experiment: the workers' PROCESSESxTHREADS instead of production's 2x8 (e.g. 2x4)
   BENCH_NGINX_KEEPALIVE an experiment: N kept FastCGI connections per nginx worker (fastcgi_keep_conn on)
 
 usage: bench/bench.py [--smoke]
@@ -340,13 +341,15 @@ class Bench:
         self.moto: System | None = None
         self.worker_proc: subprocess.Popen | None = None
         self.durable: float | None = None
+        layout = os.environ.get("BENCH_LAYOUT", "2x8").lower().split("x")
+        self.processes, self.threads = int(layout[0]), int(layout[1])
 
     # ---- ours --------------------------------------------------------------------------------------------------
 
     def start_workers(self) -> None:
         sock = self.dir / "worker.sock"
         argv = [str(self.binary), "serve", "--data", str(self.dir / "data"), "--socket", str(sock),
-                "--processes", "2", "--threads", "8", "--issuer", f"http://127.0.0.1:{self.ours_port}",
+                "--processes", str(self.processes), "--threads", str(self.threads), "--issuer", f"http://127.0.0.1:{self.ours_port}",
                 "--region", "us-east-1", "--log-level", self.log_level]
         env = None
         if os.environ.get("BENCH_GLIBC_TUNABLES"):

@@ -1,6 +1,10 @@
 import Foundation
 import Logging
 
+#if os(Linux)
+import CSystem
+#endif
+
 /// Where "now" comes from; operations never call `Date()` so tests control time.
 public protocol Clock: Sendable {
     func now() -> Date
@@ -18,17 +22,29 @@ public protocol RandomSource: Sendable {
 
 public struct SystemRandom: RandomSource {
     public init() {}
+
+    /// The kernel's CSPRNG, all `count` bytes in one `getrandom(2)` call (`SystemRandomNumberGenerator` makes one
+    /// call per 8 bytes: two for every request id).
     public func bytes(_ count: Int) -> [UInt8] {
-        var rng = SystemRandomNumberGenerator()
         var out = [UInt8](repeating: 0, count: count)
-        var i = 0
-        while i < count {
-            var word = rng.next()
-            for _ in 0..<8 where i < count {
-                out[i] = UInt8(truncatingIfNeeded: word)
-                word >>= 8
-                i += 1
+        out.withUnsafeMutableBytes { buf in
+            #if os(Linux)
+            var done = 0
+            while done < buf.count {
+                let n = getrandom(buf.baseAddress! + done, buf.count - done, 0)
+                if n > 0 {
+                    done += n
+                } else if n < 0 && errno != EINTR {
+                    // Not expected on any kernel this runs on (getrandom exists since 3.17); the generator that
+                    // never fails, a word at a time.
+                    var rng = SystemRandomNumberGenerator()
+                    for i in done..<buf.count { buf[i] = UInt8.random(in: .min ... .max, using: &rng) }
+                    done = buf.count
+                }
             }
+            #else
+            if let base = buf.baseAddress { arc4random_buf(base, buf.count) }
+            #endif
         }
         return out
     }

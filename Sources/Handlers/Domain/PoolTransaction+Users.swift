@@ -22,9 +22,10 @@ extension PoolTransaction {
         try user(key: UserKey.username(username, in: pool))
     }
 
+    /// Parsed once per process while the file is unchanged (`RecordCache.value(reading:)`).
     func user(key: String) throws -> UserRecord? {
-        guard let json = try read(Self.usersFolder, key) else { return nil }
-        return try UserRecord(json: json)
+        let path = path(Self.usersFolder, key)
+        return try store.users.value(reading: path) { bytes in try UserRecord(json: Self.parse(bytes, path: path)) }
     }
 
     /// The user a client names: by username, or by any sign-in alias the pool has (email, phone number,

@@ -20,29 +20,55 @@ public enum FileSystem {
 
     /// Reads a whole file, or nil when it does not exist.
     static func read(_ path: String) throws -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 {
-            if errno == ENOENT || errno == ENOTDIR { return nil }
-            throw Failure(operation: "open", path: path, code: errno)
-        }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw Failure(operation: "fstat", path: path, code: errno) }
-        var out = [UInt8](repeating: 0, count: Int(st.st_size))
-        var done = 0
-        while done < out.count {
-            let n = out.withUnsafeMutableBytes { buf in
-                Glibc.read(fd, buf.baseAddress! + done, buf.count - done)
+        guard let file = try OpenFile(reading: path) else { return nil }
+        return try file.readAll()
+    }
+
+    /// A file opened for reading, with what `fstat` says of it; closed when the value goes. `RecordCache` stamps
+    /// the open file and reads it only when its stamp is new.
+    final class OpenFile {
+        let fd: Int32
+        let path: String
+        let status: stat
+
+        /// nil when the file does not exist.
+        init?(reading path: String) throws {
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            if fd < 0 {
+                if errno == ENOENT || errno == ENOTDIR { return nil }
+                throw Failure(operation: "open", path: path, code: errno)
             }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw Failure(operation: "read", path: path, code: errno)
+            var st = stat()
+            guard fstat(fd, &st) == 0 else {
+                let code = errno
+                close(fd)
+                throw Failure(operation: "fstat", path: path, code: code)
             }
-            if n == 0 { break }
-            done += n
+            self.fd = fd
+            self.path = path
+            self.status = st
         }
-        if done < out.count { out.removeLast(out.count - done) }
-        return out
+
+        deinit { close(fd) }
+
+        /// The file's bytes from its start: as many as it had when opened, fewer if it shrank since.
+        func readAll() throws -> [UInt8] {
+            var out = [UInt8](repeating: 0, count: Int(status.st_size))
+            var done = 0
+            while done < out.count {
+                let n = out.withUnsafeMutableBytes { buf in
+                    Glibc.read(fd, buf.baseAddress! + done, buf.count - done)
+                }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw Failure(operation: "read", path: path, code: errno)
+                }
+                if n == 0 { break }
+                done += n
+            }
+            if done < out.count { out.removeLast(out.count - done) }
+            return out
+        }
     }
 
     /// Replaces `path` with `bytes` atomically and durably.

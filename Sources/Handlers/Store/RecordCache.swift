@@ -1,17 +1,24 @@
 import Foundation
 
-/// Parsed records kept per process, revalidated by file identity on every use: one `stat` instead of a read and
-/// a parse. For records that every request reads and few change — a pool's `pool.json` (4–5 KB of settings,
-/// read by every user operation) and its app clients.
+/// Parsed records kept per process, revalidated by file identity on every use, so a hit costs no read and no
+/// parse. Two ways in, for two kinds of record:
+/// - `value(at:)` stamps the file by path (one `stat`, a miss then reads it): for records nearly every request
+///   reads and few change — a pool's `pool.json` (4–5 KB of settings) and its app clients.
+/// - `value(reading:)` opens the file and stamps the open file (`fstat`), reading it only when the stamp is new: a
+///   miss costs what a plain read costs (open, fstat, read), a hit saves the read and the parse. For records of
+///   which there are many and only some are hot: users.
 ///
 /// Correctness rests on the store's write rule (every change replaces the file by `rename`) and on `FileStamp`:
 /// a hit is returned only when the file's device, inode, size and change times equal those of the bytes that
 /// were parsed, and never when those bytes were stamped within `FileStamp.racyWindow` of their change. Readers
-/// call it under the pool's lock, as for any read, so no writer can replace the file between the `stat` and the
-/// read that follows a miss; without the lock the worst case is a miss too many, never a stale hit (a file read
-/// after its `stat` is at least as new as the stamp it is filed under).
+/// call it under the pool's lock, as for any read. A writer that replaces a record under a user lock while a
+/// reader holds only the pool's `LOCK_SH` swaps the file between the reader's `stat` and read at worst: the bytes
+/// read are then newer than the stamp they are filed under, a stamp no later `stat` can give again (the new
+/// file is another inode), so the worst case is a miss too many, never a stale hit. `value(reading:)` stamps the
+/// very file it reads, so even that cannot happen there.
 ///
-/// Bounded: beyond `capacity` entries an arbitrary one is dropped.
+/// Bounded by entries and by the stored size of the files behind them; beyond either an arbitrary entry is
+/// dropped.
 final class RecordCache<Value: Sendable>: @unchecked Sendable {
     private struct Entry {
         var stamp: FileStamp
@@ -21,42 +28,83 @@ final class RecordCache<Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var entries: [String: Entry] = [:]
     private let capacity: Int
+    private let maxBytes: Int64
+    private var bytes: Int64 = 0
     private var parsedCount = 0
     private let wallClock: @Sendable () -> Int
 
     /// - Parameters:
     ///   - capacity: how many records to keep parsed.
+    ///   - maxBytes: how many bytes of files, at most, the kept records were parsed from.
     ///   - wallClock: the wall clock for the racy rule (epoch seconds); tests move it past the window.
-    init(capacity: Int = 10_000, wallClock: @escaping @Sendable () -> Int = FileStamp.wallClockSeconds) {
+    init(
+        capacity: Int = 10_000, maxBytes: Int = 64 << 20,
+        wallClock: @escaping @Sendable () -> Int = FileStamp.wallClockSeconds
+    ) {
         self.capacity = max(1, capacity)
+        self.maxBytes = Int64(max(1, maxBytes))
         self.wallClock = wallClock
     }
 
     /// How many files this cache has parsed so far (tests use it to prove reuse).
     var parses: Int { lock.withLock { parsedCount } }
 
-    /// The parsed content of `path`, or nil when the file does not exist.
+    /// How many records are kept.
+    var count: Int { lock.withLock { entries.count } }
+
+    /// The parsed content of `path`, or nil when the file does not exist. Stamps the file by path first.
     func value(at path: String, parse: ([UInt8]) throws -> Value) throws -> Value? {
         guard let stamp = try FileStamp.of(path) else {
-            _ = lock.withLock { entries.removeValue(forKey: path) }
+            forget(path)
             return nil
         }
-        if let hit = lock.withLock({ entries[path] }), hit.stamp == stamp { return hit.value }
+        if let hit = hit(path, stamp) { return hit }
         guard let bytes = try FileSystem.read(path) else { return nil }
-        let value = try parse(bytes)
-        // Filed under the stamp taken before the read: the bytes are at least that new. A racy stamp is not
-        // filed at all, so the next use reads the file again.
+        // Filed under the stamp taken before the read: the bytes are at least that new.
+        return try file(path, stamp, parse(bytes))
+    }
+
+    /// The parsed content of `path`, or nil when the file does not exist. Opens the file first and stamps it.
+    func value(reading path: String, parse: ([UInt8]) throws -> Value) throws -> Value? {
+        guard let file = try FileSystem.OpenFile(reading: path) else {
+            forget(path)
+            return nil
+        }
+        let stamp = FileStamp(file.status)
+        if let hit = hit(path, stamp) { return hit }
+        return try self.file(path, stamp, parse(file.readAll()))
+    }
+
+    private func hit(_ path: String, _ stamp: FileStamp) -> Value? {
+        lock.withLock {
+            guard let entry = entries[path], entry.stamp == stamp else { return nil }
+            return entry.value
+        }
+    }
+
+    private func forget(_ path: String) {
+        lock.withLock { drop(path) }
+    }
+
+    /// Keeps `value` for `path` unless its stamp is racy (then the next use parses the file again); returns it.
+    private func file(_ path: String, _ stamp: FileStamp, _ value: Value) -> Value {
         lock.withLock {
             parsedCount += 1
-            if stamp.isRacy(now: wallClock()) {
-                entries.removeValue(forKey: path)
-            } else {
-                if entries[path] == nil, entries.count >= capacity, let victim = entries.keys.first {
-                    entries.removeValue(forKey: victim)
-                }
-                entries[path] = Entry(stamp: stamp, value: value)
+            drop(path)
+            guard !stamp.isRacy(now: wallClock()), stamp.size <= maxBytes else { return }
+            while !entries.isEmpty, entries.count >= capacity || bytes + stamp.size > maxBytes,
+                let victim = entries.keys.first
+            {
+                drop(victim)
             }
+            entries[path] = Entry(stamp: stamp, value: value)
+            bytes += stamp.size
         }
         return value
+    }
+
+    /// Under `lock`.
+    private func drop(_ path: String) {
+        if let gone = entries.removeValue(forKey: path) { bytes -= gone.stamp.size }
     }
 }

@@ -53,6 +53,9 @@ public final class Store: Sendable {
     /// rarely changed.
     let pools: RecordCache<UserPoolType>
     let clients: RecordCache<UserPoolClientType>
+    /// Parsed user records of this process, for the users read again and again (token holders): at most
+    /// 512 KiB of record files (a user record is ~0.5 KB), so a worker stays small whatever the pool's size.
+    let users: RecordCache<UserRecord>
 
     /// Opens (creating if needed) the store at `root` and removes temp files whose writers are gone.
     ///
@@ -63,6 +66,7 @@ public final class Store: Sendable {
         self.root = root
         pools = RecordCache(wallClock: fileClock ?? FileStamp.wallClockSeconds)
         clients = RecordCache(wallClock: fileClock ?? FileStamp.wallClockSeconds)
+        users = RecordCache(capacity: 4096, maxBytes: 512 << 10, wallClock: fileClock ?? FileStamp.wallClockSeconds)
         try FileSystem.makeDirectory(root)
         try FileSystem.makeDirectory(root + "/pools")
         try FileSystem.makeDirectory(root + "/clients")
