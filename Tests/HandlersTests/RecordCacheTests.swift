@@ -195,4 +195,21 @@ struct RecordCacheTests {
         f.h.ok("AdminDeleteUser", AdminUsers.ids(f.poolId, "alice"))
         f.getUserRefused(token, "User does not exist.")
     }
+
+    @Test func aTransactionSeesThePoolItSavedItself() throws {
+        let h = try Harness(fileClock: Self.later)
+        let id = CreateUserPoolTests.create(h, "before")
+        _ = CreateUserPoolTests.describe(h, id)  // parsed and kept under the stamp the next transaction takes
+        try h.store.withPool(id, .exclusive) { tx in
+            var pool = try tx.pool()
+            #expect(pool.name == "before")
+            pool.name = "after"
+            try tx.savePool(pool)
+            #expect(try tx.pool().name == "after")
+        }
+        #expect(CreateUserPoolTests.describe(h, id)["Name"] == "after")
+        // A pool deleted before the lock was taken is not found, as before.
+        #expect(h.ok("DeleteUserPool", ["UserPoolId": .string(id)]) == [:])
+        #expect(throws: AWSError.self) { try h.store.withPool(id, .shared) { tx in try tx.pool() } }
+    }
 }

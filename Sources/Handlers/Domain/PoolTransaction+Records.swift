@@ -6,15 +6,20 @@
 extension PoolTransaction {
     /// The pool's settings. The record exists whenever a transaction runs (`Store.withPool` checks).
     /// Parsed once per process and kept while the file is unchanged (`RecordCache`).
+    /// Under `Store.withPool` the file's stamp was taken with the lock, so this costs no `stat` of its own.
     public func pool() throws -> UserPoolType {
-        guard let pool = try cached(store.pools, nil, "pool", UserPoolType.init(json:)) else {
-            throw AWSError.poolNotFound(poolId)
-        }
+        let path = path(nil, Self.poolRecord)
+        let parse = { (bytes: [UInt8]) in try UserPoolType(json: Self.parse(bytes, path: path)) }
+        let pool =
+            try memo.poolStamp.map { try store.pools.value(at: path, stamp: $0, parse: parse) }
+            ?? store.pools.value(at: path, parse: parse)
+        guard let pool else { throw AWSError.poolNotFound(poolId) }
         return pool
     }
 
     public func savePool(_ pool: UserPoolType) throws {
-        try write(nil, "pool", pool.toJSON())
+        memo.poolStamp = nil
+        try write(nil, Self.poolRecord, pool.toJSON())
     }
 
     /// The client `clientId` of this pool, or `ResourceNotFoundException` as AWS words it.

@@ -58,6 +58,12 @@ final class RecordCache<Value: Sendable>: @unchecked Sendable {
             forget(path)
             return nil
         }
+        return try value(at: path, stamp: stamp, parse: parse)
+    }
+
+    /// The parsed content of `path`, whose stamp the caller took and knows to be current (it holds the lock
+    /// under which the file could change); nil when the file has gone after all.
+    func value(at path: String, stamp: FileStamp, parse: ([UInt8]) throws -> Value) throws -> Value? {
         if let hit = hit(path, stamp) { return hit }
         guard let bytes = try FileSystem.read(path) else { return nil }
         // Filed under the stamp taken before the read: the bytes are at least that new.

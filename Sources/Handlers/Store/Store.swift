@@ -99,8 +99,14 @@ public final class Store: Sendable {
         guard fd >= 0 else { throw AWSError.poolNotFound(poolId) }
         defer { close(fd) }
         try Self.lock(fd, mode)
-        guard FileSystem.exists(dir + "/pool.json") else { throw AWSError.poolNotFound(poolId) }
-        return try body(PoolTransaction(store: self, poolId: poolId, directory: dir, mode: mode))
+        // pool.json's stamp is the pool's existence, and what `pool()` checks its cached settings against: while
+        // the lock is held only this transaction can replace the file (`savePool` forgets the stamp).
+        let tx = PoolTransaction(store: self, poolId: poolId, directory: dir, mode: mode)
+        guard let stamp = try FileStamp.of(tx.path(nil, PoolTransaction.poolRecord)) else {
+            throw AWSError.poolNotFound(poolId)
+        }
+        tx.memo.poolStamp = stamp
+        return try body(tx)
     }
 
     /// Creates a pool: its folder and lock file, then `body` writes its records under `LOCK_EX`, `pool.json`
@@ -197,6 +203,15 @@ public struct PoolTransaction {
     public let mode: Store.LockMode
     /// Under `withUserLock` in a `.oneUser` transaction: the one user record (its key in `users/`) it may write.
     var writableUser: String? = nil
+    /// What this transaction learnt of its files, shared by its copies (`withUserLock` scopes one).
+    let memo = Memo()
+
+    final class Memo {
+        /// The stamp of `pool.json` taken under the lock; nil once this transaction wrote the file.
+        var poolStamp: FileStamp?
+    }
+
+    static let poolRecord = "pool"
 
     /// Thrown in a `.oneUser` transaction by a write it may not make; `Store.withPool` runs the body again under
     /// `LOCK_EX`.
