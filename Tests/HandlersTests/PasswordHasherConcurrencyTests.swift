@@ -106,4 +106,31 @@ struct PasswordHasherConcurrencyTests {
         #expect(PasswordHasher.ConcurrencyLimit(slots: 0).slots == 1)
         #expect(PasswordHasher.ConcurrencyLimit(slots: -1).slots == 1)
     }
+
+    @Test func keptMemoryGoesOnlyOnceHashingHasStayedIdle() throws {
+        let releases = LockedCount()
+        let limit = PasswordHasher.ConcurrencyLimit(
+            slots: 1, releaseDelay: .milliseconds(150), release: { releases.add() }, admitted: nil)
+        limit.withSlot {}
+        // Idle, but not for long yet: the blocks stay for the next caller.
+        usleep(30_000)
+        limit.withSlot {}
+        #expect(releases.value == 0)
+        // The first idle moment's release is void (hashing came back within it); the second one's goes ahead.
+        usleep(400_000)
+        #expect(releases.value == 1)
+        // Nothing is released while a computation runs, however long it takes.
+        limit.withSlot { usleep(300_000) }
+        #expect(releases.value == 1)
+        usleep(400_000)
+        #expect(releases.value == 2)
+    }
+}
+
+/// A counter shared by threads.
+final class LockedCount: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func add() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
 }

@@ -26,20 +26,34 @@ extension PasswordHasher {
         public static let perProcess = ConcurrencyLimit(slots: Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
         public let slots: Int
+        /// How long hashing must stay idle before the kept Argon2 blocks are unmapped (`Argon2Memory`): between
+        /// two sign-ups a process often has nothing to hash for a moment, and a block unmapped then costs the
+        /// next hash a fresh 20 MiB mapping (the kernel zeroes it: ~1 ms).
+        let releaseDelay: DispatchTimeInterval
         private let condition = NSCondition()
         private var running = 0
         private var queued = 0
         private var peak = 0
+        /// Computations admitted so far: a release scheduled at idle goes ahead only if none came since.
+        private var admissions: UInt64 = 0
         /// Tests only: runs in each admitted call before it computes, outside the limit's own lock.
         private let admitted: (@Sendable (ConcurrencyLimit) -> Void)?
+        /// What going idle releases: `Argon2Memory.releaseSpares` (tests count the calls).
+        private let release: @Sendable () -> Void
 
         /// `slots` below 1 (e.g. `sysconf` failing with -1) means 1.
         public convenience init(slots: Int) {
             self.init(slots: slots, admitted: nil)
         }
 
-        init(slots: Int, admitted: (@Sendable (ConcurrencyLimit) -> Void)?) {
+        init(
+            slots: Int, releaseDelay: DispatchTimeInterval = .milliseconds(250),
+            release: @escaping @Sendable () -> Void = Argon2Memory.releaseSpares,
+            admitted: (@Sendable (ConcurrencyLimit) -> Void)?
+        ) {
             self.slots = max(1, slots)
+            self.releaseDelay = releaseDelay
+            self.release = release
             self.admitted = admitted
         }
 
@@ -56,20 +70,30 @@ extension PasswordHasher {
             while running >= slots { condition.wait() }
             queued -= 1
             running += 1
+            admissions &+= 1
             peak = max(peak, running)
             condition.unlock()
             defer {
                 condition.lock()
                 running -= 1
                 let idle = running == 0 && queued == 0
+                let seen = admissions
                 // Exactly one slot came free, so one waiter is enough.
                 condition.signal()
                 condition.unlock()
-                // Nobody here needs Argon2 memory any more: give the kept blocks back (see `Argon2Memory`).
-                if idle { Argon2Memory.releaseSpares() }
+                if idle { releaseSparesIfStillIdle(since: seen) }
             }
             admitted?(self)
             return body()
+        }
+
+        /// Nobody here needs Argon2 memory now: unless hashing starts again within `releaseDelay`, give the kept
+        /// blocks back (see `Argon2Memory`), so an idle worker holds none.
+        private func releaseSparesIfStillIdle(since seen: UInt64) {
+            DispatchQueue.global().asyncAfter(deadline: .now() + releaseDelay) { [self] in
+                let stillIdle = condition.withLock { running == 0 && queued == 0 && admissions == seen }
+                if stillIdle { release() }
+            }
         }
     }
 }

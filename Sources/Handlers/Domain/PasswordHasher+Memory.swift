@@ -7,7 +7,7 @@ import Darwin
 #endif
 
 /// Argon2's working memory: private anonymous mappings on 2 MiB pages when the kernel has them, kept between
-/// computations only while others are running or waiting, and unmapped as soon as hashing goes idle. libargon2 asks
+/// computations while hashing goes on, and unmapped once it has been idle for a moment. libargon2 asks
 /// for it through `argon2_context`'s `allocate_cbk`/`free_cbk`.
 ///
 /// Why not malloc, libargon2's default: glibc raises its mmap threshold to the size of the first large block freed,
@@ -17,8 +17,8 @@ import Darwin
 /// `MADV_HUGEPAGE` (this kernel's THP mode is `madvise`) it takes ten. Where the advice is refused (no THP, or
 /// `never`) the mapping keeps 4 KiB pages: slower, still correct. Why keep blocks while busy: a fresh mapping still
 /// costs the kernel's zeroing of 20 MiB, ~10 % more CPU per hash with two hashing at once; under load the next
-/// caller in the queue takes the block the last one handed back instead (`ConcurrencyLimit` releases them when it
-/// has nobody running or waiting, so they outlive a load by no more than its last hash).
+/// caller in the queue takes the block the last one handed back instead (`ConcurrencyLimit` releases them once it
+/// has had nobody running or waiting for `releaseDelay`, 250 ms, so they outlive a load by no more than that).
 enum Argon2Memory {
     static let hugePage = 2 << 20
 
@@ -53,7 +53,7 @@ enum Argon2Memory {
         if !spares.keep(memory, length: length) { munmap(memory, length) }
     }
 
-    /// Unmaps every kept block; called when the limit has nobody running or waiting.
+    /// Unmaps every kept block; called when the limit has had nobody running or waiting for a moment.
     static func releaseSpares() {
         for (block, length) in spares.drain() { munmap(block, length) }
     }
