@@ -232,12 +232,16 @@ public struct PoolTransaction {
         }
         precondition(writableUser == nil, "one user lock per transaction")
         let folder = directory + "/" + Self.userLockFolder
-        try FileSystem.makeDirectory(folder)
         // FNV-1a over the key: a stable stripe in every process.
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in userKey.utf8 { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
         let path = folder + "/" + String(hash % Self.userLockStripes)
-        let fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0o600)
+        var fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0o600)
+        if fd < 0 && errno == ENOENT {
+            // The pool's first user lock: make the folder.
+            try FileSystem.makeDirectory(folder)
+            fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0o600)
+        }
         guard fd >= 0 else { throw FileSystem.Failure(operation: "create", path: path, code: errno) }
         defer { close(fd) }
         try Store.lock(fd, .exclusive)
