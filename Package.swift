@@ -23,7 +23,7 @@ let package = Package(
             pkgConfig: "libargon2",
             providers: [.apt(["libargon2-dev"])]
         ),
-        // libc declarations the Glibc module lacks (getrandom); no library of its own.
+        // libc declarations the Glibc module lacks (getrandom, epoll, eventfd); no library of its own.
         .systemLibrary(name: "CSystem"),
         .target(
             name: "Handlers",
@@ -40,6 +40,7 @@ let package = Package(
             name: "CognitoFCGI",
             dependencies: [
                 "CFastCGI",
+                "CSystem",
                 "Handlers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

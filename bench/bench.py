@@ -37,7 +37,7 @@ Settings (environment):
   BENCH_KEEP         1: keep the run's temp folder (data, logs, wrk specs)
   BENCH_GLIBC_TUNABLES  an experiment: GLIBC_TUNABLES for the workers (docs/BENCHMARKS.md, lever 10)
   BENCH_LAYOUT       an experiment: the workers' PROCESSESxTHREADS instead of production's 2x8 (e.g. 2x4)
-  BENCH_NGINX_KEEPALIVE an experiment: N kept FastCGI connections per nginx worker (fastcgi_keep_conn on)
+  BENCH_NGINX_KEEPALIVE an experiment: N kept FastCGI connections per nginx worker instead of 32; 0 for none
 
 usage: bench/bench.py [--smoke]
 """
@@ -396,19 +396,24 @@ class Bench:
         prefix = self.dir / "nginx"
         subprocess.run(["bash", str(RENDER), str(prefix), str(self.ours_port), str(self.dir / "worker.sock")],
                        check=True, capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
-        keepalive = env_int("BENCH_NGINX_KEEPALIVE", 0)
-        if keepalive:
-            # An experiment, not the production setup (deploy/cognito-fcgi-locations.conf says why): FastCGI
-            # keep-alive between nginx and the workers, on a copy of the routing.
+        keepalive = os.environ.get("BENCH_NGINX_KEEPALIVE")
+        if keepalive is not None and keepalive.isdigit():
+            # An experiment, not the production setup: another number of kept FastCGI connections per nginx
+            # worker, or 0 for none at all (a connection per request, fastcgi_keep_conn off).
             conf = (prefix / "nginx.conf").read_text()
-            locations = (ROOT / "deploy" / "cognito-fcgi-locations.conf").read_text()
-            locations = locations.replace("fastcgi_pass cognito_fcgi;", "fastcgi_keep_conn on; fastcgi_pass cognito_fcgi;")
-            (prefix / "locations-keepalive.conf").write_text(locations)
-            conf = conf.replace(str(ROOT / "deploy" / "cognito-fcgi-locations.conf"), str(prefix / "locations-keepalive.conf"))
-            conf = re.sub(r"(upstream cognito_fcgi \{\s*server [^;]+;)", rf"\1 keepalive {keepalive};", conf)
+            if int(keepalive) == 0:
+                locations = (ROOT / "deploy" / "cognito-fcgi-locations.conf").read_text()
+                locations = locations.replace("fastcgi_keep_conn on;", "fastcgi_keep_conn off;")
+                (prefix / "locations-no-keepalive.conf").write_text(locations)
+                conf = conf.replace(str(ROOT / "deploy" / "cognito-fcgi-locations.conf"),
+                                    str(prefix / "locations-no-keepalive.conf"))
+                conf = re.sub(r"keepalive \d+;", "", conf)
+                self.notes.append("EXPERIMENT: no FastCGI keep-alive (a connection per request); not the production setup")
+            else:
+                conf = re.sub(r"keepalive \d+;", f"keepalive {int(keepalive)};", conf)
+                self.notes.append(f"EXPERIMENT: nginx keeps {int(keepalive)} FastCGI connections per nginx worker "
+                                  "(production: 32)")
             (prefix / "nginx.conf").write_text(conf)
-            self.notes.append(f"EXPERIMENT: nginx keeps {keepalive} FastCGI connections per nginx worker open "
-                              "(fastcgi_keep_conn on); not the production setup")
         nginx = self.procs.start(
             "nginx", [NGINX, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-e", str(prefix / "logs/error.log")],
             prefix / "logs" / "stderr.log", stop_signal=signal.SIGQUIT)

@@ -1,4 +1,10 @@
 // C library declarations Swift's Glibc module does not carry. Header only: everything here is in libc.
 #ifdef __linux__
-#include <sys/random.h>  // getrandom(2): SystemRandom
+#include <sys/random.h>   // getrandom(2): SystemRandom
+#include <sys/epoll.h>    // the worker's connection set: Connections
+#include <sys/eventfd.h>
+// accept4(2) is declared only under _GNU_SOURCE, which the Glibc module is not built with. Declared here without
+// including <sys/socket.h>, whose types belong to the Glibc module (socklen_t is an unsigned int on Linux).
+struct sockaddr;
+extern int accept4(int sockfd, struct sockaddr *addr, unsigned int *addrlen, int flags);
 #endif

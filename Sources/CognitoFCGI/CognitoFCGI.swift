@@ -80,7 +80,7 @@ struct Serve: ParsableCommand {
         let services = Services(config: config, store: store, logger: logger, sender: sender, passwords: passwords)
         let service = try Service.production(services)
         logger.info("serving", metadata: ["pid": "\(getpid())", "threads": "\(settings.threads)"])
-        FastCGIServer(listenFD: listenFD, service: service, maxBodyBytes: settings.maxBody, logger: logger)
+        try FastCGIServer(listenFD: listenFD, service: service, maxBodyBytes: settings.maxBody, logger: logger)
             .run(threads: settings.threads)
         if let socket = settings.socket, !isChildWorker { unlink(socket) }
     }

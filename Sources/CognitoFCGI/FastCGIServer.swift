@@ -7,25 +7,26 @@ import Logging
 import Glibc
 #endif
 
-/// The libfcgi accept loop: `threads` threads each own one `FCGX_Request` and call `FCGX_Accept_r` on the
-/// shared listening socket (safe on Linux without a lock around accept).
+/// The libfcgi accept loop: `threads` threads take the nginx connections that have a request to read from one
+/// `Connections` set (epoll), and libfcgi reads each request from its connection (`FCGX_Accept_r`) and writes the
+/// answer (`FCGX_Finish_r`). A connection nginx keeps (`fastcgi_keep_conn on`) goes back into the set for its next
+/// request; one it does not keep is closed by libfcgi, as before.
 ///
 /// Each request is copied out of libfcgi at once into a `Request` (libfcgi frees its parameters at the next
 /// accept), handed to `Service.handle`, and the `Response` written back with a CGI `Status:` header.
 ///
-/// Shutdown: SIGTERM/SIGINT are blocked in every thread and taken by `sigwait` in the main thread, which sets
-/// `FCGX_ShutdownPending` and interrupts the workers' `accept` with SIGUSR2 (installed without SA_RESTART,
-/// and requests initialised with `FCGI_FAIL_ACCEPT_ON_INTR`). A worker in the middle of a request finishes
-/// it first; then every thread returns and the process exits 0.
+/// Shutdown: SIGTERM/SIGINT are blocked in every thread and taken by `sigwait` in the main thread, which stops
+/// the set: threads waiting for a request return at once, a thread in the middle of a request finishes it (and
+/// closes its connection instead of keeping it); then every thread returns and the process exits 0. Idle kept
+/// connections close with the process.
 final class FastCGIServer: @unchecked Sendable {
-    // @unchecked: the only mutable state is `stopping`, an atomic-by-construction flag read under `lock`.
+    // @unchecked: the only mutable state is `stoppingFlag`, read and written under `lock`.
     let listenFD: Int32
     let service: Service
     let maxBodyBytes: Int
     let logger: Logger
     private let lock = NSLock()
     private var stoppingFlag = false
-    private var running = 0
 
     init(listenFD: Int32, service: Service, maxBodyBytes: Int, logger: Logger) {
         self.listenFD = listenFD
@@ -35,32 +36,30 @@ final class FastCGIServer: @unchecked Sendable {
     }
 
     var stopping: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return stoppingFlag
+        lock.withLock { stoppingFlag }
     }
 
     /// Serves until SIGTERM or SIGINT; returns when every thread has finished its request.
-    func run(threads: Int) {
+    func run(threads: Int) throws {
         FCGX_Init()
-        Signals.installInterruptHandler()
+        Signals.ignoreBrokenPipes()
         Signals.blockTermination()
+        let connections = try Connections(listenFD: listenFD, logger: logger)
 
         var workers: [pthread_t] = []
         for _ in 0..<max(1, threads) {
-            let box = Unmanaged.passRetained(self).toOpaque()
+            let box = Unmanaged.passRetained(Loop(server: self, connections: connections)).toOpaque()
             var tid = pthread_t()
             let rc = pthread_create(&tid, nil, { arg in
                 guard let arg else { return nil }
-                let server = Unmanaged<FastCGIServer>.fromOpaque(arg).takeRetainedValue()
-                server.acceptLoop()
+                let loop = Unmanaged<Loop>.fromOpaque(arg).takeRetainedValue()
+                loop.server.acceptLoop(loop.connections)
                 return nil
             }, box)
             if rc == 0 {
                 workers.append(tid)
-                lock.withLock { running += 1 }
             } else {
-                Unmanaged<FastCGIServer>.fromOpaque(box).release()
+                Unmanaged<Loop>.fromOpaque(box).release()
                 logger.error("could not start a worker thread", metadata: ["errno": "\(rc)"])
             }
         }
@@ -68,33 +67,36 @@ final class FastCGIServer: @unchecked Sendable {
 
         let signal = Signals.waitForTermination()
         logger.info("stopping", metadata: ["signal": "\(signal)", "pid": "\(getpid())"])
-        lock.lock()
-        stoppingFlag = true
-        lock.unlock()
-        FCGX_ShutdownPending()
-        // A thread may be between its flag check and accept(), so keep nudging until all have returned.
-        while lock.withLock({ running }) > 0 {
-            for tid in workers { pthread_kill(tid, SIGUSR2) }
-            usleep(20_000)
-        }
+        lock.withLock { stoppingFlag = true }
+        connections.stop()
         for tid in workers { pthread_join(tid, nil) }
     }
 
-    private func acceptLoop() {
+    /// What a request thread is started with.
+    private final class Loop {
+        let server: FastCGIServer
+        let connections: Connections
+        init(server: FastCGIServer, connections: Connections) {
+            self.server = server
+            self.connections = connections
+        }
+    }
+
+    private func acceptLoop(_ connections: Connections) {
         let request = UnsafeMutablePointer<FCGX_Request>.allocate(capacity: 1)
         defer { request.deallocate() }
-        guard FCGX_InitRequest(request, listenFD, FCGI_FAIL_ACCEPT_ON_INTR) == 0 else {
-            logger.error("FCGX_InitRequest failed")
-            lock.withLock { running -= 1 }
-            return
-        }
+        // No listening socket for libfcgi: it reads only the connections handed to it, and when one turns out to
+        // be closed it returns an error instead of accepting on its own.
+        FCGX_InitRequest(request, -1, 0)
         var accessLine = AccessLine()
         let fastAccessLog = AccessLine.canReplace(logger)
-        while !stopping {
-            let rc = FCGX_Accept_r(request)
-            if rc < 0 {
-                if stopping { break }
-                // EINTR from a stray signal, or a connection that died before its request arrived.
+        while case .readable(let connection) = connections.next() {
+            // FCGX_Accept_r begins by finishing "the previous request": keep the connection it is handed.
+            request.pointee.ipcFd = connection
+            request.pointee.keepConnection = 1
+            if FCGX_Accept_r(request) < 0 {
+                // nginx closed the connection (an idle kept one), or sent no request on it: libfcgi closed it.
+                request.pointee.ipcFd = -1
                 continue
             }
             if Self.isPing(request) {
@@ -102,13 +104,13 @@ final class FastCGIServer: @unchecked Sendable {
                 _ = Self.pingResponse.withUnsafeBufferPointer { buf in
                     FCGX_PutStr(buf.baseAddress, Int32(buf.count), request.pointee.out)
                 }
-                FCGX_Finish_r(request)
+                finish(request, connections)
                 continue
             }
             let started = DispatchTime.now().uptimeNanoseconds
             let (response, outcome) = serve(request)
             write(response, to: request)
-            FCGX_Finish_r(request)
+            finish(request, connections)
             let micros = (DispatchTime.now().uptimeNanoseconds - started) / 1000
             if fastAccessLog {
                 accessLine.write(label: logger.label, outcome: outcome, micros: micros)
@@ -122,8 +124,20 @@ final class FastCGIServer: @unchecked Sendable {
                     ])
             }
         }
-        FCGX_Free(request, 1)
-        lock.withLock { running -= 1 }
+    }
+
+    /// Ends the request (libfcgi sends the end-of-request record, and closes the connection unless nginx asked to
+    /// keep it); a kept connection goes back into the set, or is closed when the server is stopping.
+    private func finish(_ request: UnsafeMutablePointer<FCGX_Request>, _ connections: Connections) {
+        FCGX_Finish_r(request)
+        let kept = request.pointee.ipcFd
+        request.pointee.ipcFd = -1
+        guard kept >= 0 else { return }
+        if stopping {
+            close(kept)
+        } else {
+            connections.watch(kept)
+        }
     }
 
     /// `GET /ping` (exact path, any query) is answered `200 {}` by the accept loop itself, before the service: a
@@ -325,13 +339,8 @@ struct AccessLine {
 
 /// Signal plumbing for the workers and the process supervisor.
 enum Signals {
-    /// A no-op SIGUSR2 handler without SA_RESTART: delivering it interrupts a blocked accept().
-    static func installInterruptHandler() {
-        var action = sigaction()
-        action.__sigaction_handler.sa_handler = { _ in }
-        sigemptyset(&action.sa_mask)
-        action.sa_flags = 0
-        sigaction(SIGUSR2, &action, nil)
+    /// A write to a connection nginx has closed fails with EPIPE instead of killing the process.
+    static func ignoreBrokenPipes() {
         signal(SIGPIPE, SIG_IGN)
     }
 

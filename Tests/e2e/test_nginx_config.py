@@ -48,10 +48,16 @@ def test_local_and_production_share_the_access_log_format():
         assert leaky not in production
 
 
-def test_no_fastcgi_keep_alive():
-    for path in DEPLOY.iterdir():
+def test_fastcgi_keep_alive_everywhere_requests_reach_the_workers():
+    """Every fastcgi_pass keeps its connection, and every upstream caches some: the workers' accept loop takes a
+    thread per readable connection only (Connections.swift), so kept idle connections cost no thread."""
+    locations = re.sub(r"#.*", "", (DEPLOY / "cognito-fcgi-locations.conf").read_text())
+    passes = re.findall(r"fastcgi_pass\s+cognito_fcgi;", locations)
+    assert passes and len(re.findall(r"fastcgi_keep_conn\s+on;", locations)) == len(passes)
+    for path in (DEPLOY / "nginx.conf", DEPLOY / "nginx-local.conf.in"):
         text = re.sub(r"#.*", "", path.read_text())
-        assert not re.search(r"fastcgi_keep_conn\s+on", text), path
+        upstream = re.search(r"upstream cognito_fcgi \{[^}]*\}", text)
+        assert upstream and re.search(r"keepalive \d+;", upstream.group(0)), path
 
 
 def test_host_header_reaches_workers_with_its_port():
