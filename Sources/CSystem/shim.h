@@ -3,6 +3,7 @@
 #include <sys/random.h>   // getrandom(2): SystemRandom
 #include <sys/epoll.h>    // the worker's connection set: Connections
 #include <sys/eventfd.h>
+#include <malloc.h>       // malloc_trim(3): an idle worker's heap goes back to the kernel
 // accept4(2) is declared only under _GNU_SOURCE, which the Glibc module is not built with. Declared here without
 // including <sys/socket.h>, whose types belong to the Glibc module (socklen_t is an unsigned int on Linux).
 struct sockaddr;

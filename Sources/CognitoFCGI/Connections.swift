@@ -36,6 +36,8 @@ final class Connections: @unchecked Sendable {
     enum Event {
         /// A connection with something to read: a request, or its end.
         case readable(Int32)
+        /// Nothing arrived for `idleAfter` milliseconds.
+        case idle
         case stop
     }
 
@@ -76,17 +78,18 @@ final class Connections: @unchecked Sendable {
         var description: String { "\(call): \(String(cString: strerror(code)))" }
     }
 
-    /// Blocks until a connection has something to read or the server stops; accepts new connections meanwhile.
-    func next() -> Event {
+    /// Blocks until a connection has something to read, the server stops, or (with `idleAfter`, milliseconds)
+    /// nothing arrived for that long; accepts new connections meanwhile.
+    func next(idleAfter: Int32 = -1) -> Event {
         var event = epoll_event()
         while true {
-            let n = epoll_wait(epoll, &event, 1, -1)
+            let n = epoll_wait(epoll, &event, 1, idleAfter)
             if n < 0 {
                 if errno == EINTR { continue }
                 logger.error("epoll_wait failed", metadata: ["errno": "\(errno)"])
                 return .stop
             }
-            if n == 0 { continue }
+            if n == 0 { return .idle }
             let fd = event.data.fd
             if fd == wake { return .stop }
             if fd == listenFD {

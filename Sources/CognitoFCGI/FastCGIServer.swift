@@ -1,4 +1,5 @@
 import CFastCGI
+import CSystem
 import Foundation
 import Handlers
 import Logging
@@ -90,7 +91,21 @@ final class FastCGIServer: @unchecked Sendable {
         FCGX_InitRequest(request, -1, 0)
         var accessLine = AccessLine()
         let fastAccessLog = AccessLine.canReplace(logger)
-        while case .readable(let connection) = connections.next() {
+        var servedSinceIdle = false
+        loop: while true {
+            let connection: Int32
+            switch connections.next(idleAfter: servedSinceIdle ? Self.idleTrimMilliseconds : -1) {
+            case .stop: break loop
+            case .idle:
+                // Quiet for half a second after serving: hand the heap's free pages back to the kernel, so a worker
+                // that served a burst does not keep its peak resident while idle (glibc keeps freed memory in
+                // each thread's arena otherwise).
+                servedSinceIdle = false
+                malloc_trim(0)
+                continue
+            case .readable(let fd): connection = fd
+            }
+            servedSinceIdle = true
             // FCGX_Accept_r begins by finishing "the previous request": keep the connection it is handed.
             request.pointee.ipcFd = connection
             request.pointee.keepConnection = 1
@@ -125,6 +140,9 @@ final class FastCGIServer: @unchecked Sendable {
             }
         }
     }
+
+    /// How long a thread that served requests waits for the next before trimming the heap (`malloc_trim`).
+    static let idleTrimMilliseconds: Int32 = 500
 
     /// Ends the request (libfcgi sends the end-of-request record, and closes the connection unless nginx asked to
     /// keep it); a kept connection goes back into the set, or is closed when the server is stopping.
