@@ -111,19 +111,24 @@ struct PasswordHasherConcurrencyTests {
         let releases = LockedCount()
         let limit = PasswordHasher.ConcurrencyLimit(
             slots: 1, releaseDelay: .milliseconds(150), release: { releases.add() }, admitted: nil)
+        /// Waits (up to 20 s: the timer runs on a shared queue a loaded machine can delay) for `count` releases.
+        func waitFor(_ count: Int) -> Bool {
+            for _ in 0..<2_000 where releases.value < count { usleep(10_000) }
+            return releases.value == count
+        }
         limit.withSlot {}
-        // Idle, but not for long yet: the blocks stay for the next caller.
+        // Idle, but not for long yet: a timer never fires early, so the blocks are still there for the next caller.
         usleep(30_000)
         limit.withSlot {}
         #expect(releases.value == 0)
-        // The first idle moment's release is void (hashing came back within it); the second one's goes ahead.
+        // The first idle moment's release is void (hashing came back within it); the second one's goes ahead, once.
+        #expect(waitFor(1))
         usleep(400_000)
         #expect(releases.value == 1)
         // Nothing is released while a computation runs, however long it takes.
         limit.withSlot { usleep(300_000) }
         #expect(releases.value == 1)
-        usleep(400_000)
-        #expect(releases.value == 2)
+        #expect(waitFor(2))
     }
 }
 
