@@ -86,8 +86,10 @@ final class Connections: @unchecked Sendable {
             let n = epoll_wait(epoll, &event, 1, idleAfter)
             if n < 0 {
                 if errno == EINTR { continue }
-                logger.error("epoll_wait failed", metadata: ["errno": "\(errno)"])
-                return .stop
+                // Not a condition a client can cause (the set and the buffer are ours): without its set this
+                // process serves nothing, so it ends and the supervisor (or systemd) starts another.
+                logger.critical("epoll_wait failed; exiting", metadata: ["errno": "\(errno)"])
+                exit(EXIT_FAILURE)
             }
             if n == 0 { return .idle }
             let fd = event.data.fd
