@@ -131,11 +131,3 @@ struct PasswordHasherConcurrencyTests {
         #expect(waitFor(2))
     }
 }
-
-/// A counter shared by threads.
-final class LockedCount: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-    func add() { lock.withLock { count += 1 } }
-    var value: Int { lock.withLock { count } }
-}

@@ -120,6 +120,37 @@ struct SignInTests {
         #expect(SignIn.Lockout.duration(afterFailures: 10_000) == 900)
     }
 
+    /// A sign-in changes only its user's record (failed attempts, refresh tokens): it holds that user's lock and the
+    /// pool's LOCK_SH, so it completes while a reader holds LOCK_SH, where a LOCK_EX writer would wait.
+    @Test func signInsWriteUnderTheUsersLockBesideReaders() throws {
+        let s = try SignIns.setUp()
+        try s.addUser()
+        let reader = open(s.h.store.poolDirectory(s.poolId) + "/lock", O_RDONLY)
+        defer { close(reader) }
+        #expect(flock(reader, LOCK_SH) == 0)
+        let done = DispatchSemaphore(value: 0)
+        let outcomes = LockedBox<[String]>([])
+        // The harness is used from this one other thread only while the test thread merely waits.
+        nonisolated(unsafe) let setup = s
+        DispatchQueue.global().async {
+            let wrong = setup.h.call("InitiateAuth", setup.initiate("alice", "wrong"))
+            let right = setup.h.call("InitiateAuth", setup.initiate())
+            outcomes.mutate {
+                $0 = [wrong.body["__type"]?.stringValue ?? "-", right.body["AuthenticationResult"] == nil ? "-" : "tokens"]
+            }
+            done.signal()
+        }
+        let finished = done.wait(timeout: .now() + 20) == .success
+        flock(reader, LOCK_UN)
+        if !finished { done.wait() }
+        #expect(finished, "a sign-in waited for the pool's lock")
+        #expect(outcomes.value == ["NotAuthorizedException", "tokens"])
+        // Both were recorded: the failure counted, then cleared by the success, whose refresh token is kept.
+        let user = try s.user()
+        #expect(user.failedSignIns == 0)
+        #expect(!user.refreshTokens.isEmpty)
+    }
+
     @Test func fiveFailuresLockEvenTheRightPassword() throws {
         let s = try SignIns.setUp()
         try s.addUser()

@@ -138,7 +138,7 @@ public struct SignIn {
 
     // MARK: Password
 
-    /// What the exclusive section of a sign-in decided; tokens are signed and sessions sealed after the lock.
+    /// What the locked section of a sign-in decided; tokens are signed and sessions sealed after the lock.
     private enum Step {
         case tokens(UnsignedTokens)
         case challenge(AuthSession, parameters: [String: String])
@@ -173,25 +173,29 @@ public struct SignIn {
             correct && services.passwords.needsRehash(stored)
             ? try services.passwords.hash(password, random: services.random) : nil
 
-        let step = try route.withClient(store, .exclusive) { tx, client -> Step in
+        // Only the user's own record changes (failed attempts, refresh tokens, a rehash): that user's lock and the
+        // pool's LOCK_SH, so sign-ins of other users and every reader of the pool go on meanwhile (Store.LockMode).
+        let step = try route.withClient(store, .oneUser) { tx, client -> Step in
             try Self.checkAllowed(flow, by: client)
             let pool = try tx.pool()
-            guard let current = try tx.user(named: user.username, in: pool), current.sub == user.sub else {
-                return .refused(Self.unknownUser(client))
+            return try tx.withUserLock(UserKey.username(user.username, in: pool)) { tx in
+                guard let current = try tx.user(named: user.username, in: pool), current.sub == user.sub else {
+                    return .refused(Self.unknownUser(client))
+                }
+                guard current.passwordHash == stored else { return retry ? .again : .refused(Self.incorrect) }
+                guard !Lockout.isLocked(current, now: now) else { return .refused(Self.attemptsExceeded) }
+                var changed = current
+                Lockout.record(correct, on: &changed, now: now)
+                let step: Step
+                if correct {
+                    if let rehashed { changed.passwordHash = rehashed }
+                    step = try afterPassword(&changed, poolId: tx.poolId, pool: pool, client: client, now: now)
+                } else {
+                    step = .refused(Self.incorrect)
+                }
+                if changed != current { try tx.saveUser(changed, previous: current, in: pool) }
+                return step
             }
-            guard current.passwordHash == stored else { return retry ? .again : .refused(Self.incorrect) }
-            guard !Lockout.isLocked(current, now: now) else { return .refused(Self.attemptsExceeded) }
-            var changed = current
-            Lockout.record(correct, on: &changed, now: now)
-            let step: Step
-            if correct {
-                if let rehashed { changed.passwordHash = rehashed }
-                step = try afterPassword(&changed, poolId: tx.poolId, pool: pool, client: client, now: now)
-            } else {
-                step = .refused(Self.incorrect)
-            }
-            if changed != current { try tx.saveUser(changed, previous: current, in: pool) }
-            return step
         }
         switch step {
         case .again: return try passwordSignIn(flow, parameters, retry: false)
