@@ -8,12 +8,8 @@ extension PoolTransaction {
     /// Parsed once per process and kept while the file is unchanged (`RecordCache`).
     /// Under `Store.withPool` the file's stamp was taken with the lock, so this costs no `stat` of its own.
     public func pool() throws -> UserPoolType {
-        let path = path(nil, Self.poolRecord)
-        let parse = { (bytes: [UInt8]) in try UserPoolType(json: Self.parse(bytes, path: path)) }
-        let pool =
-            try memo.poolStamp.map { try store.pools.value(at: path, stamp: $0, parse: parse) }
-            ?? store.pools.value(at: path, parse: parse)
-        guard let pool else { throw AWSError.poolNotFound(poolId) }
+        guard let pool = try cached(store.pools, nil, Self.poolRecord, stamp: memo.poolStamp, UserPoolType.init(json:))
+        else { throw AWSError.poolNotFound(poolId) }
         return pool
     }
 
@@ -33,11 +29,15 @@ extension PoolTransaction {
         try cached(store.clients, "clients", clientId, UserPoolClientType.init(json:))
     }
 
+    /// The record through `cache`; `stamp` is the file's when the caller already took it under the lock.
     private func cached<T>(
-        _ cache: RecordCache<T>, _ folder: String?, _ key: String, _ make: (JSON) throws -> T
+        _ cache: RecordCache<T>, _ folder: String?, _ key: String, stamp: FileStamp? = nil,
+        _ make: (JSON) throws -> T
     ) throws -> T? {
         let path = path(folder, key)
-        return try cache.value(at: path) { bytes in try make(Self.parse(bytes, path: path)) }
+        let parse = { (bytes: [UInt8]) in try make(Self.parse(bytes, path: path)) }
+        guard let stamp else { return try cache.value(at: path, parse: parse) }
+        return try cache.value(at: path, stamp: stamp, parse: parse)
     }
 
     public func saveClient(_ client: UserPoolClientType) throws {

@@ -117,8 +117,7 @@ public final class Store: Sendable {
             if errno == EEXIST { return false }
             throw FileSystem.Failure(operation: "mkdir", path: dir, code: errno)
         }
-        let fd = open(dir + "/lock", O_RDONLY | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw FileSystem.Failure(operation: "create", path: dir + "/lock", code: errno) }
+        let fd = try Self.openLockFile(dir + "/lock")
         defer { close(fd) }
         try Self.lock(fd, .exclusive)
         try FileSystem.syncDirectory(dir)
@@ -176,13 +175,18 @@ public final class Store: Sendable {
         var fds: [Int32] = []
         defer { for fd in fds { close(fd) } }
         for stripe in 0..<PoolTransaction.userLockStripes {
-            let path = folder + "/" + String(stripe)
-            let fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0o600)
-            guard fd >= 0 else { throw FileSystem.Failure(operation: "create", path: path, code: errno) }
+            let fd = try openLockFile(folder + "/" + String(stripe))
             fds.append(fd)
             try lock(fd, .exclusive)
         }
         return try body()
+    }
+
+    /// A lock file opened for `flock`, made (0600) if missing.
+    static func openLockFile(_ path: String) throws -> Int32 {
+        let fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw FileSystem.Failure(operation: "create", path: path, code: errno) }
+        return fd
     }
 
     static func lock(_ fd: Int32, _ mode: LockMode) throws {
@@ -236,13 +240,14 @@ public struct PoolTransaction {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in userKey.utf8 { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
         let path = folder + "/" + String(hash % Self.userLockStripes)
-        var fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0o600)
-        if fd < 0 && errno == ENOENT {
+        let fd: Int32
+        do {
+            fd = try Store.openLockFile(path)
+        } catch let failure as FileSystem.Failure where failure.code == ENOENT {
             // The pool's first user lock: make the folder.
             try FileSystem.makeDirectory(folder)
-            fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0o600)
+            fd = try Store.openLockFile(path)
         }
-        guard fd >= 0 else { throw FileSystem.Failure(operation: "create", path: path, code: errno) }
         defer { close(fd) }
         try Store.lock(fd, .exclusive)
         var scoped = self
