@@ -22,13 +22,16 @@ import Glibc
 /// - A connection is in the set with `EPOLLONESHOT`: one thread gets it, and it is re-armed only once that
 ///   thread has finished the request, so no two threads ever read one connection.
 /// - `stop()` makes an eventfd readable for good: every waiting thread returns, threads busy with a request
-///   finish it first and close their connection instead of keeping it.
+///   finish it first and close their connection instead of keeping it (`watch`).
 final class Connections: @unchecked Sendable {
-    // @unchecked: the descriptors are fixed at init; epoll and eventfd calls are thread-safe.
+    // @unchecked: the descriptors are fixed at init and epoll and eventfd calls are thread-safe; `stopped` is read
+    // and written under `lock`.
     private let epoll: Int32
     private let wake: Int32
     private let listenFD: Int32
     private let logger: Logger
+    private let lock = NSLock()
+    private var stopped = false
 
     /// At most this many connections are accepted per wake-up, so one thread does not spend long accepting.
     static let acceptBatch = 16
@@ -102,18 +105,18 @@ final class Connections: @unchecked Sendable {
         }
     }
 
-    /// Puts a connection that nginx keeps back in the set, for its next request.
+    /// Puts a connection that nginx keeps back in the set, for its next request; closes it once stopping.
     func watch(_ connection: Int32) {
-        do {
-            try Self.control(epoll, EPOLL_CTL_MOD, connection, Self.connectionEvents)
-        } catch {
-            logger.error("could not watch a kept connection; closing it", metadata: ["error": "\(error)"])
+        if lock.withLock({ stopped }) {
             close(connection)
+            return
         }
+        arm(connection, EPOLL_CTL_MOD)
     }
 
     /// Wakes every thread waiting in `next()`, now and from now on.
     func stop() {
+        lock.withLock { stopped = true }
         var one: UInt64 = 1
         _ = write(wake, &one, MemoryLayout<UInt64>.size)
     }
@@ -138,12 +141,18 @@ final class Connections: @unchecked Sendable {
                     return
                 }
             }
-            do {
-                try Self.control(epoll, EPOLL_CTL_ADD, connection, Self.connectionEvents)
-            } catch {
-                logger.error("could not watch a new connection; closing it", metadata: ["error": "\(error)"])
-                close(connection)
-            }
+            arm(connection, EPOLL_CTL_ADD)
+        }
+    }
+
+    /// Adds (`EPOLL_CTL_ADD`) or re-arms (`EPOLL_CTL_MOD`) a connection for its next request; one the set refuses
+    /// is closed, as nothing would ever read it.
+    private func arm(_ connection: Int32, _ op: Int32) {
+        do {
+            try Self.control(epoll, op, connection, Self.connectionEvents)
+        } catch {
+            logger.error("could not watch a connection; closing it", metadata: ["error": "\(error)"])
+            close(connection)
         }
     }
 

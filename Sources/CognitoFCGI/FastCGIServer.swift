@@ -20,24 +20,17 @@ import Glibc
 /// the set: threads waiting for a request return at once, a thread in the middle of a request finishes it (and
 /// closes its connection instead of keeping it); then every thread returns and the process exits 0. Idle kept
 /// connections close with the process.
-final class FastCGIServer: @unchecked Sendable {
-    // @unchecked: the only mutable state is `stoppingFlag`, read and written under `lock`.
+final class FastCGIServer: Sendable {
     let listenFD: Int32
     let service: Service
     let maxBodyBytes: Int
     let logger: Logger
-    private let lock = NSLock()
-    private var stoppingFlag = false
 
     init(listenFD: Int32, service: Service, maxBodyBytes: Int, logger: Logger) {
         self.listenFD = listenFD
         self.service = service
         self.maxBodyBytes = maxBodyBytes
         self.logger = logger
-    }
-
-    var stopping: Bool {
-        lock.withLock { stoppingFlag }
     }
 
     /// Serves until SIGTERM or SIGINT; returns when every thread has finished its request.
@@ -68,7 +61,6 @@ final class FastCGIServer: @unchecked Sendable {
 
         let signal = Signals.waitForTermination()
         logger.info("stopping", metadata: ["signal": "\(signal)", "pid": "\(getpid())"])
-        lock.withLock { stoppingFlag = true }
         connections.stop()
         for tid in workers { pthread_join(tid, nil) }
     }
@@ -150,12 +142,7 @@ final class FastCGIServer: @unchecked Sendable {
         FCGX_Finish_r(request)
         let kept = request.pointee.ipcFd
         request.pointee.ipcFd = -1
-        guard kept >= 0 else { return }
-        if stopping {
-            close(kept)
-        } else {
-            connections.watch(kept)
-        }
+        if kept >= 0 { connections.watch(kept) }
     }
 
     /// `GET /ping` (exact path, any query) is answered `200 {}` by the accept loop itself, before the service: a

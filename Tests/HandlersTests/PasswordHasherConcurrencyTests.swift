@@ -126,7 +126,7 @@ struct PasswordHasherConcurrencyTests {
         usleep(400_000)
         #expect(releases.value == 1)
         // Nothing is released while a computation runs, however long it takes.
-        limit.withSlot { usleep(300_000) }
+        limit.withSlot { _ = usleep(300_000) }
         #expect(releases.value == 1)
         #expect(waitFor(2))
     }

@@ -624,7 +624,7 @@ extension SigV4Verifier: RequestAuthenticator {
 /// is kept only after it verified a request, and at most `capacity` of them (an arbitrary one goes when full; a
 /// deployment uses a handful of keys a day); a `capacity` of 0 keeps none. Thread-safe: the workers' threads
 /// share it under one lock, held only for the dictionary access, never while deriving.
-final class SigningKeyCache: @unchecked Sendable {
+final class SigningKeyCache: Sendable {
     static let shared = SigningKeyCache(capacity: 256)
 
     struct Key: Hashable {
@@ -634,32 +634,28 @@ final class SigningKeyCache: @unchecked Sendable {
         var service: String
     }
 
-    let capacity: Int
-    /// Guarded by `lock`. The value is an HMAC already keyed with kSigning: each copy signs (update, finalize)
-    /// without redoing the key's pads; copies are independent values, so threads may use them at once.
-    private var signers: [Key: HMAC<SHA256>] = [:]
-    private let lock = NSLock()
+    /// The value is an HMAC already keyed with kSigning: each copy signs (update, finalize) without redoing the
+    /// key's pads; copies are independent values, so threads may use them at once.
+    private let signers: BoundedMap<Key, HMAC<SHA256>>
+
+    var capacity: Int { signers.capacity }
 
     init(capacity: Int) {
-        self.capacity = capacity
+        signers = BoundedMap(capacity: capacity)
     }
 
     /// The HMAC-SHA256 keyed with the signing key of this secret and scope, when one is kept.
     func signer(for key: Key) -> HMAC<SHA256>? {
-        lock.withLock { signers[key] }
+        signers[key]
     }
 
     /// Keeps `signer`, which must be keyed with `SigV4Verifier.signingKey` of exactly `key`'s secret and scope.
     func remember(_ signer: HMAC<SHA256>, for key: Key) {
-        guard capacity > 0 else { return }
-        lock.withLock {
-            if signers[key] == nil, signers.count >= capacity { signers.remove(at: signers.startIndex) }
-            signers[key] = signer
-        }
+        signers.set(signer, for: key)
     }
 
     /// How many keys are kept now.
-    var count: Int { lock.withLock { signers.count } }
+    var count: Int { signers.count }
 }
 
 /// One `name=value` of a raw query string, kept as sent and also decoded.

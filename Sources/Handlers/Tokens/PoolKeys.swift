@@ -114,9 +114,9 @@ public struct PoolKeySet: Sendable {
 /// time (cheap: no file is parsed twice).
 public final class PoolKeyCache: @unchecked Sendable {
     static let folder = "keys"
+    /// Parsed key folders by path.
+    private let entries: BoundedMap<String, Entry>
     private let lock = NSLock()
-    private var entries: [String: Entry] = [:]
-    private let capacity: Int
     private var parsedCount = 0
     let makeKey: @Sendable () throws -> _RSA.Signing.PrivateKey
     /// Access tokens whose signature was verified with these keys (`TokenCheck.verify`).
@@ -131,7 +131,7 @@ public final class PoolKeyCache: @unchecked Sendable {
             try _RSA.Signing.PrivateKey(keySize: .bits2048)
         }
     ) {
-        self.capacity = max(1, capacity)
+        entries = BoundedMap(capacity: max(1, capacity))
         self.makeKey = makeKey
     }
 
@@ -188,10 +188,10 @@ public final class PoolKeyCache: @unchecked Sendable {
 
     private func load(_ path: String, force: Bool) throws -> PoolKeySet? {
         guard let stamp = try FileStamp.of(path) else {
-            _ = lock.withLock { entries.removeValue(forKey: path) }
+            entries.remove(path)
             return nil
         }
-        let cached = lock.withLock { entries[path] }
+        let cached = entries[path]
         if let cached, !force, !cached.racy, cached.stamp == stamp { return cached.set }
 
         var files: [String: (FileStamp, PoolKey)] = [:]
@@ -215,13 +215,8 @@ public final class PoolKeyCache: @unchecked Sendable {
         }
         let set = PoolKeySet(files.values.map(\.1))
         let racy = stamp.isRacy()
-        lock.withLock {
-            parsedCount += parsed
-            if entries[path] == nil, entries.count >= capacity, let victim = entries.keys.first {
-                entries.removeValue(forKey: victim)
-            }
-            entries[path] = Entry(stamp: stamp, racy: racy, files: files, set: set)
-        }
+        lock.withLock { parsedCount += parsed }
+        entries.set(Entry(stamp: stamp, racy: racy, files: files, set: set), for: path)
         return set
     }
 }

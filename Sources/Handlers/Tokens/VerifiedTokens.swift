@@ -10,39 +10,27 @@ import Foundation
 /// (`VerifiedToken.confirm`). Keyed by the whole token, so a token that differs by one byte is a miss.
 ///
 /// Bounded: beyond `capacity` tokens an arbitrary one is dropped (a miss only costs a verification).
-public final class VerifiedTokens: @unchecked Sendable {
+public final class VerifiedTokens: Sendable {
     struct Entry: Sendable {
         let poolId: String
         let kid: String
         let claims: [String: JSON]
     }
 
-    private let lock = NSLock()
-    private var entries: [String: Entry] = [:]
-    private let capacity: Int
-    private var hitCount = 0
+    private let entries: BoundedMap<String, Entry>
 
     public init(capacity: Int = 1024) {
-        self.capacity = max(1, capacity)
+        entries = BoundedMap(capacity: max(1, capacity))
     }
 
     /// How many lookups found their token (tests use it to prove reuse).
-    var hits: Int { lock.withLock { hitCount } }
+    var hits: Int { entries.hits }
 
     func entry(for token: String) -> Entry? {
-        lock.withLock {
-            let entry = entries[token]
-            if entry != nil { hitCount += 1 }
-            return entry
-        }
+        entries[token]
     }
 
     func remember(_ token: String, _ entry: Entry) {
-        lock.withLock {
-            if entries[token] == nil, entries.count >= capacity, let victim = entries.keys.first {
-                entries.removeValue(forKey: victim)
-            }
-            entries[token] = entry
-        }
+        entries.set(entry, for: token)
     }
 }
