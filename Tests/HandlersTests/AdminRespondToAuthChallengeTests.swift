@@ -81,6 +81,32 @@ struct AdminRespondToAuthChallengeTests {
                        Public.used, operation: "AdminRespondToAuthChallenge")
     }
 
+    @Test func thePasswordHistory() throws {
+        let s = try SignIns.setUp(Histories.pool(2))
+        let older = try Histories.hashes(s.h)
+        try s.addUser(status: .forceChangePassword) { $0.previousPasswordHashes = older }
+        let session = try Self.session(s)
+        // The temporary password counts, and so does the one before it.
+        for reused in [SignIns.password, Histories.older[0]] {
+            Public.refused(s, Self.answer(s, session: session, password: reused),
+                           "PasswordHistoryPolicyViolationException", Histories.violation(2),
+                           operation: "AdminRespondToAuthChallenge")
+        }
+        s.h.ok("AdminRespondToAuthChallenge", Self.answer(s, session: session, password: Histories.older[1]))
+        #expect(try s.user().status == .confirmed)
+        s.h.ok("AdminInitiateAuth", s.admin("alice", Histories.older[1]))
+    }
+
+    @Test func withoutAHistorySizeTheTemporaryPasswordMayBeKept() throws {
+        for size in [nil, 0] as [Int?] {
+            let s = try SignIns.setUp(Histories.pool(size))
+            try s.addUser(status: .forceChangePassword)
+            s.h.ok("AdminRespondToAuthChallenge",
+                   Self.answer(s, session: try Self.session(s), password: SignIns.password))
+            #expect(try s.user().status == .confirmed)
+        }
+    }
+
     @Test func thePasswordPolicy() throws {
         let s = try SignIns.setUp()
         try s.addUser(status: .forceChangePassword)

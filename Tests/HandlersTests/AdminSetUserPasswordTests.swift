@@ -69,6 +69,70 @@ struct AdminSetUserPasswordTests {
         #expect(h.services.passwords.verify(Self.newPassword, against: user.passwordHash ?? ""))
     }
 
+    // MARK: Password history
+
+    @Test(arguments: [true, false])
+    func aRecentPasswordIsRefused(permanent: Bool) throws {
+        let h = try Harness()
+        let poolId = AdminUsers.pool(h, Histories.pool(3))
+        let older = try Histories.hashes(h)
+        try AdminUsers.user(h, poolId, "alice") { $0.previousPasswordHashes = older }
+        // The last 3: the current password and the two before it, whether the new one is temporary or not.
+        for reused in [AdminUsers.password, Histories.older[0], Histories.older[1]] {
+            Clients.refused(h, "AdminSetUserPassword", input(poolId, "alice", reused, permanent: permanent),
+                            "PasswordHistoryPolicyViolationException", Histories.violation(3))
+        }
+        h.ok("AdminSetUserPassword", input(poolId, "alice", Histories.older[2], permanent: permanent))
+        let user = try #require(try AdminUsers.record(h, poolId, "alice"))
+        #expect(user.status == (permanent ? .confirmed : .forceChangePassword))
+        #expect(Histories.remembered(h, user, among: [AdminUsers.password] + Histories.older)
+                == [Histories.older[2], AdminUsers.password, Histories.older[0]])
+    }
+
+    @Test func withoutAHistorySizeAnyPasswordMaybeSetAgain() throws {
+        for size in [nil, 0] as [Int?] {
+            let h = try Harness()
+            let poolId = AdminUsers.pool(h, Histories.pool(size))
+            try AdminUsers.user(h, poolId, "alice")
+            h.ok("AdminSetUserPassword", input(poolId, "alice", AdminUsers.password, permanent: true))
+            let user = try #require(try AdminUsers.record(h, poolId, "alice"))
+            #expect(h.services.passwords.verify(AdminUsers.password, against: user.passwordHash ?? ""))
+            #expect(user.previousPasswordHashes == [])
+        }
+    }
+
+    @Test func theHistoryFollowsTheSizeDown() throws {
+        let h = try Harness()
+        let poolId = AdminUsers.pool(h, Histories.pool(24))
+        try AdminUsers.user(h, poolId, "alice")
+        for password in Histories.older {
+            h.ok("AdminSetUserPassword", input(poolId, "alice", password, permanent: true))
+        }
+        var user = try #require(try AdminUsers.record(h, poolId, "alice"))
+        #expect(user.previousPasswordHashes.count == 4)
+        h.ok("UpdateUserPool", Histories.resize(poolId, 2))
+        h.ok("AdminSetUserPassword", input(poolId, "alice", Self.newPassword, permanent: true))
+        user = try #require(try AdminUsers.record(h, poolId, "alice"))
+        #expect(Histories.remembered(h, user, among: [Self.newPassword] + Histories.older)
+                == [Self.newPassword, Histories.older[3]])
+    }
+
+    @Test func aPasswordSetMeanwhileIsCheckedToo() throws {
+        let h = try Harness()
+        let poolId = AdminUsers.pool(h, Histories.pool(2))
+        try AdminUsers.user(h, poolId, "alice")
+        let (services, random) = Histories.hooked(h)
+        // While this request hashes the new password, another administrator sets the same one first.
+        random.hook = { h.ok("AdminSetUserPassword", input(poolId, "alice", permanent: true)) }
+        let request = try AdminSetUserPasswordInput(json: input(poolId, "alice", permanent: false))
+        #expect(throws: PasswordHistory.violation(size: 2)) { try AdminSetUserPassword(services).run(request) }
+        #expect(random.hook == nil)
+        let user = try #require(try AdminUsers.record(h, poolId, "alice"))
+        #expect(user.status == .confirmed)
+        #expect(Histories.remembered(h, user, among: [Self.newPassword, AdminUsers.password])
+                == [Self.newPassword, AdminUsers.password])
+    }
+
     @Test(arguments: [
         ("Sh0rt!", "Password not long enough"),
         ("n0-uppercase", "Password must have uppercase characters"),

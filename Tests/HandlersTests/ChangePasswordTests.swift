@@ -146,6 +146,109 @@ struct ChangePasswordTests {
                         "InvalidParameterException")
     }
 
+    // MARK: Password history
+
+    @Test func theCurrentPasswordIsRefusedOnceHistoryIsKept() throws {
+        let (s, token) = try Self.signedIn(Histories.pool(1))
+        let hash = try s.user().passwordHash
+        Clients.refused(s.h, "ChangePassword", Self.input(token, proposed: SignIns.password),
+                        "PasswordHistoryPolicyViolationException", Histories.violation(1))
+        #expect(try s.user().passwordHash == hash)
+        s.signIn()
+    }
+
+    @Test func aPasswordWithinTheHistoryIsRefusedAndOneBeyondItAccepted() throws {
+        let (s, token) = try Self.signedIn(Histories.pool(3))
+        let older = try Histories.hashes(s.h)
+        try s.h.store.changeUser(s.poolId, "alice") { user, _ in user.previousPasswordHashes = older }
+        // The last 3: the current password and the two before it.
+        for reused in [SignIns.password, Histories.older[0], Histories.older[1]] {
+            Clients.refused(s.h, "ChangePassword", Self.input(token, proposed: reused),
+                            "PasswordHistoryPolicyViolationException", Histories.violation(3))
+        }
+        #expect(try s.user().previousPasswordHashes == older)
+        s.h.ok("ChangePassword", Self.input(token, proposed: Histories.older[2]))
+        let user = try s.user()
+        #expect(Histories.remembered(s.h, user, among: [SignIns.password] + Histories.older)
+                == [Histories.older[2], SignIns.password, Histories.older[0]])
+        #expect(user.failedSignIns == 0)
+        s.signIn("alice", Histories.older[2])
+        // The password just replaced is now the most recent earlier one.
+        Clients.refused(s.h, "ChangePassword",
+                        Self.input(token, previous: Histories.older[2], proposed: SignIns.password),
+                        "PasswordHistoryPolicyViolationException", Histories.violation(3))
+    }
+
+    @Test func withoutAHistorySizeAPasswordMayBeReused() throws {
+        for size in [nil, 0] as [Int?] {
+            let (s, token) = try Self.signedIn(Histories.pool(size))
+            s.h.ok("ChangePassword", Self.input(token, proposed: SignIns.password))
+            #expect(try s.user().previousPasswordHashes == [])
+            s.signIn()
+        }
+    }
+
+    @Test func theHistoryFollowsTheSizeDown() throws {
+        let (s, token) = try Self.signedIn(Histories.pool(5))
+        let older = try Histories.hashes(s.h)
+        try s.h.store.changeUser(s.poolId, "alice") { user, _ in user.previousPasswordHashes = older }
+        s.h.ok("UpdateUserPool", Histories.resize(s.poolId, 2))
+        Clients.refused(s.h, "ChangePassword", Self.input(token, proposed: Histories.older[0]),
+                        "PasswordHistoryPolicyViolationException", Histories.violation(2))
+        s.h.ok("ChangePassword", Self.input(token, proposed: Histories.older[1]))
+        let user = try s.user()
+        #expect(user.previousPasswordHashes.count == 1)
+        #expect(Histories.remembered(s.h, user, among: [SignIns.password] + Histories.older)
+                == [Histories.older[1], SignIns.password])
+    }
+
+    @Test func aWrongPreviousPasswordNeverReachesTheHistory() throws {
+        let (s, token) = try Self.signedIn(Histories.pool(3))
+        // Whether a password was the user's is not told to someone who does not know the current one.
+        s.refused(Self.input(token, previous: "wrong", proposed: SignIns.password), "NotAuthorizedException",
+                  SignIns.incorrect, operation: "ChangePassword")
+        #expect(try s.user().failedSignIns == 1)
+    }
+
+    /// Signed in to a pool that remembers 1 password, with `Histories.older` stored as earlier ones; services whose
+    /// random source runs a hook when the new password is hashed.
+    static func signedInWithOlderPasswords() throws
+        -> (s: SignIns.Setup, token: String, hash: String?, services: Services, random: SignInTests.HookedRandom)
+    {
+        let (s, token) = try Self.signedIn(Histories.pool(1))
+        let older = try Histories.hashes(s.h)
+        try s.h.store.changeUser(s.poolId, "alice") { user, _ in user.previousPasswordHashes = older }
+        let (services, random) = Histories.hooked(s.h)
+        return (s, token, try s.user().passwordHash, services, random)
+    }
+
+    @Test func aHistoryGrownMeanwhileIsCheckedAgain() throws {
+        let (s, token, hash, services, random) = try Self.signedInWithOlderPasswords()
+        // While the new password is hashed, an administrator makes the pool remember 2 passwords: the proposed one
+        // is now among them.
+        random.hook = { s.h.ok("UpdateUserPool", Histories.resize(s.poolId, 2)) }
+        let input = try ChangePasswordInput(json: Self.input(token, proposed: Histories.older[0]))
+        #expect(throws: PasswordHistory.violation(size: 2)) { try ChangePassword(services).run(input) }
+        #expect(random.hook == nil)
+        #expect(try s.user().passwordHash == hash)
+    }
+
+    @Test func aHistoryGrowingTwiceMeanwhileIsAnsweredWithTryAgain() throws {
+        let (s, token, hash, services, random) = try Self.signedInWithOlderPasswords()
+        // Each time the new password is hashed, the history grows by one.
+        random.hook = {
+            s.h.ok("UpdateUserPool", Histories.resize(s.poolId, 2))
+            random.hook = { s.h.ok("UpdateUserPool", Histories.resize(s.poolId, 3)) }
+        }
+        let input = try ChangePasswordInput(json: Self.input(token, proposed: SignIns.newPassword))
+        #expect(throws: PasswordHistory.changedMeanwhile) { try ChangePassword(services).run(input) }
+        #expect(PasswordHistory.changedMeanwhile.code == .tooManyRequests)
+        #expect(try s.user().passwordHash == hash)
+        // Asked again, it goes through.
+        s.h.ok("ChangePassword", Self.input(token))
+        s.signIn("alice", SignIns.newPassword)
+    }
+
     // MARK: The token
 
     @Test func tokenRefusals() throws {

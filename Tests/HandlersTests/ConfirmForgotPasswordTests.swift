@@ -241,6 +241,81 @@ struct ConfirmForgotPasswordTests {
         #expect(try r.verifies("only lowercase words"))
     }
 
+    // MARK: Password history
+
+    @Test func aRecentPasswordIsRefusedAndTheCodeStaysUsable() throws {
+        let r = try Recovery(pool: Histories.pool(2))
+        let older = try Histories.hashes(r.h)
+        try r.addUser(edit: { $0.previousPasswordHashes = older })
+        let code = try r.requestCode()
+        // The last 2: the current password and the one before it. Refused as a weak password is: nothing is written.
+        for reused in [Recovery.password, Histories.older[0]] {
+            Clients.refused(
+                r.h, "ConfirmForgotPassword", r.confirmInput(code: code, password: reused),
+                "PasswordHistoryPolicyViolationException", Histories.violation(2))
+        }
+        #expect(try r.verifies(Recovery.password))
+        #expect(try r.pendingCode()?.attempts == 0)
+        // One older than the history, with the same code.
+        r.h.ok("ConfirmForgotPassword", r.confirmInput(code: code, password: Histories.older[1]))
+        let user = try r.user()
+        #expect(user.codes[CodePurpose.forgotPassword.key] == nil)
+        #expect(Histories.remembered(r.h, user, among: [Recovery.password] + Histories.older)
+                == [Histories.older[1], Recovery.password])
+    }
+
+    @Test func aWrongCodeIsAnsweredBeforeTheHistory() throws {
+        let r = try Recovery(pool: Histories.pool(2))
+        try r.addUser()
+        let code = try r.requestCode()
+        // Whether a password was the user's is only told to the code's holder.
+        r.h.fails(
+            "ConfirmForgotPassword", r.confirmInput(code: Self.wrong(code), password: Recovery.password),
+            "CodeMismatchException")
+        #expect(try r.pendingCode()?.attempts == 1)
+    }
+
+    @Test func withoutAHistorySizeThePasswordMayBeReused() throws {
+        for size in [nil, 0] as [Int?] {
+            let r = try Recovery(pool: Histories.pool(size))
+            try r.addUser()
+            r.h.ok("ConfirmForgotPassword", r.confirmInput(code: try r.requestCode(), password: Recovery.password))
+            #expect(try r.verifies(Recovery.password))
+            #expect(try r.user().previousPasswordHashes == [])
+        }
+    }
+
+    @Test func theHistoryFollowsTheSizeDown() throws {
+        let r = try Recovery(pool: Histories.pool(24))
+        let older = try Histories.hashes(r.h)
+        try r.addUser(edit: { $0.previousPasswordHashes = older })
+        r.h.ok("UpdateUserPool", Histories.resize(r.poolId, 3))
+        r.h.ok("ConfirmForgotPassword", r.confirmInput(code: try r.requestCode()))
+        let user = try r.user()
+        #expect(Histories.remembered(r.h, user, among: [Recovery.newPassword, Recovery.password] + Histories.older)
+                == [Recovery.newPassword, Recovery.password, Histories.older[0]])
+    }
+
+    @Test func aPasswordSetMeanwhileIsCheckedToo() throws {
+        let r = try Recovery(pool: Histories.pool(2))
+        try r.addUser()
+        let code = try r.requestCode()
+        let (services, random) = Histories.hooked(r.h)
+        // While the new password is hashed, an administrator sets that very password.
+        random.hook = {
+            r.h.ok("AdminSetUserPassword", AdminUsers.ids(r.poolId, "alice", [
+                "Password": .string(Recovery.newPassword), "Permanent": true,
+            ]))
+        }
+        let input = try ConfirmForgotPasswordInput(json: r.confirmInput(code: code))
+        #expect(throws: PasswordHistory.violation(size: 2)) { try ConfirmForgotPassword(services).run(input) }
+        #expect(random.hook == nil)
+        // The administrator's change stands, and the code is still there to choose another password with.
+        #expect(try r.verifies(Recovery.newPassword))
+        #expect(try r.pendingCode()?.attempts == 0)
+        r.h.ok("ConfirmForgotPassword", r.confirmInput(code: code, password: "Third-passw0rd!"))
+    }
+
     @Test func aPasswordTheModelRefuses() throws {
         let r = try Recovery()
         try r.addUser()

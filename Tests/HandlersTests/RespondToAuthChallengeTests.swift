@@ -130,6 +130,59 @@ struct RespondToAuthChallengeTests {
         s.signIn("bob@example.com", SignIns.newPassword)
     }
 
+    // MARK: Password history
+
+    @Test func theTemporaryPasswordCannotBeKept() throws {
+        let s = try SignIns.setUp(Histories.pool(1))
+        try s.addUser(status: .forceChangePassword)
+        let session = try Self.session(s)
+        Self.refused(s, Self.answer(s, session: session, password: SignIns.password),
+                     "PasswordHistoryPolicyViolationException", Histories.violation(1))
+        #expect(try s.user().status == .forceChangePassword)
+        // The session is still good for another password.
+        s.h.ok("RespondToAuthChallenge", Self.answer(s, session: session))
+        s.signIn("alice", SignIns.newPassword)
+    }
+
+    @Test func aPasswordWithinTheHistoryIsRefusedAndOneBeyondItAccepted() throws {
+        let s = try SignIns.setUp(Histories.pool(2))
+        let older = try Histories.hashes(s.h)
+        try s.addUser(status: .forceChangePassword) { $0.previousPasswordHashes = older }
+        let session = try Self.session(s)
+        Self.refused(s, Self.answer(s, session: session, password: Histories.older[0]),
+                     "PasswordHistoryPolicyViolationException", Histories.violation(2))
+        s.h.ok("RespondToAuthChallenge", Self.answer(s, session: session, password: Histories.older[1]))
+        let user = try s.user()
+        #expect(user.status == .confirmed)
+        #expect(Histories.remembered(s.h, user, among: [SignIns.password] + Histories.older)
+                == [Histories.older[1], SignIns.password])
+    }
+
+    @Test func withoutAHistorySizeTheTemporaryPasswordMayBeKept() throws {
+        for size in [nil, 0] as [Int?] {
+            let s = try SignIns.setUp(Histories.pool(size))
+            try s.addUser(status: .forceChangePassword)
+            s.h.ok("RespondToAuthChallenge", Self.answer(s, session: try Self.session(s), password: SignIns.password))
+            #expect(try s.user().status == .confirmed)
+            s.signIn()
+        }
+    }
+
+    @Test func aHistoryGrownMeanwhileIsCheckedAgain() throws {
+        let s = try SignIns.setUp(Histories.pool(1))
+        let older = try Histories.hashes(s.h)
+        try s.addUser(status: .forceChangePassword) { $0.previousPasswordHashes = older }
+        let session = try Self.session(s)
+        let (services, random) = Histories.hooked(s.h)
+        // While the new password is hashed, an administrator makes the pool remember 2 passwords.
+        random.hook = { s.h.ok("UpdateUserPool", Histories.resize(s.poolId, 2)) }
+        let input = try RespondToAuthChallengeInput(
+            json: Self.answer(s, session: session, password: Histories.older[0]))
+        #expect(throws: PasswordHistory.violation(size: 2)) { try RespondToAuthChallenge(services).run(input) }
+        #expect(random.hook == nil)
+        #expect(try s.user().status == .forceChangePassword)
+    }
+
     // MARK: The session
 
     @Test func anExpiredSession() throws {

@@ -23,6 +23,10 @@ NEW_PASSWORD = "N3w-Secret!"
 MISMATCH = ("CodeMismatchException", "Invalid verification code provided, please try again.")
 EXPIRED = ("ExpiredCodeException", "Invalid code provided, please request a code again.")
 LIMIT = ("LimitExceededException", "Attempt limit exceeded, please try after some time.")
+# A pool that remembers the last 2 passwords (the current one included), and its refusal of one of them.
+HISTORY_POLICY = {"MinimumLength": 8, "PasswordHistorySize": 2}
+HISTORY_VIOLATION = ("The password you entered was used recently. Choose a password you have not used in your last 2 "
+                     "passwords.")
 
 pytestmark = pytest.mark.needs_ops(
     "ForgotPassword", "ConfirmForgotPassword", "AdminCreateUser", "AdminSetUserPassword", "AdminUpdateUserAttributes",
@@ -309,6 +313,34 @@ def test_attempt_limit(cognito: Instance, public, setup: Setup):
     response = setup.query(code)
     assert response.status_code == 400 and (response.json()["__type"], response.json()["message"]) == LIMIT
     assert store_snapshot(cognito.data_dir) == snapshot
+
+
+def test_a_recent_password_is_refused_and_the_code_stays_usable(cognito: Instance, idp, public, setup: Setup):
+    """PasswordHistorySize 2: the current password and the one before it cannot be chosen. The refusal (HTTP 400, in
+    both wire forms) comes after the code was found right, writes nothing and leaves the code usable."""
+    idp.update_user_pool(UserPoolId=setup.pool_id, Policies={"PasswordPolicy": HISTORY_POLICY})
+    setup.confirm(public, setup.request_code(public))  # PASSWORD, then NEW_PASSWORD
+    code = setup.request_code(public)
+    snapshot = store_snapshot(cognito.data_dir)
+    for password in (NEW_PASSWORD, PASSWORD):
+        with pytest.raises(ClientError) as e:
+            setup.confirm(public, code, password)
+        assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+        assert error_of(e) == ("PasswordHistoryPolicyViolationException", HISTORY_VIOLATION)
+        response = setup.query(code, password)
+        assert response.status_code == 400
+        assert (response.json()["__type"], response.json()["message"]) == error_of(e)
+    assert store_snapshot(cognito.data_dir) == snapshot
+    # A third password, with the same code; from then on PASSWORD is older than the history and may come back.
+    setup.confirm(public, code, "Th1rd-Secret!")
+    assert sign_in_error(idp, setup, "Th1rd-Secret!") is None
+    setup.confirm(public, setup.request_code(public), PASSWORD)
+    assert sign_in_error(idp, setup, PASSWORD) is None
+    # Only Argon2id hashes are kept: the current one and the one before it.
+    record = setup.record()
+    assert [h.split("$")[1] for h in [record["PasswordHash"], *record["PreviousPasswordHashes"]]] == ["argon2id"] * 2
+    for password in (PASSWORD, NEW_PASSWORD, "Th1rd-Secret!"):
+        assert password not in json.dumps(record)
 
 
 # ---- every other refusal, in both wire forms, changes nothing ------------------------------------------

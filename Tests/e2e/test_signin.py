@@ -205,6 +205,35 @@ def test_change_password_then_the_old_one_is_refused(idp, public):
                                            ProposedPassword=PASSWORD), "NotAuthorizedException", "Invalid Access Token")
 
 
+def test_change_password_refuses_a_recent_password(cognito: Instance, idp, public):
+    """PasswordHistorySize 3: the last 3 passwords, the current one included, are refused with
+    PasswordHistoryPolicyViolationException (HTTP 400) and the store is left as it was; a 4th-last is accepted."""
+    pool_id = new_pool(idp, Policies={"PasswordPolicy": {"MinimumLength": 8, "PasswordHistorySize": 3}})
+    client = new_client(idp, pool_id)
+    username = confirmed_user(idp, pool_id)
+    token = sign_in(public, client, username)["AuthenticationResult"]["AccessToken"]
+    message = ("The password you entered was used recently. Choose a password you have not used in your last 3 "
+               "passwords.")
+
+    passwords = [PASSWORD, "Second-passw0rd", "Third-passw0rd"]
+    for previous, proposed in zip(passwords, passwords[1:]):
+        public.change_password(AccessToken=token, PreviousPassword=previous, ProposedPassword=proposed)
+    current = passwords[-1]
+    before = store_snapshot(cognito.data_dir)
+    for reused in passwords:
+        with pytest.raises(ClientError) as e:
+            public.change_password(AccessToken=token, PreviousPassword=current, ProposedPassword=reused)
+        assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+        assert error_of(e) == ("PasswordHistoryPolicyViolationException", message)
+    assert store_snapshot(cognito.data_dir) == before
+    sign_in(public, client, username, current)
+
+    public.change_password(AccessToken=token, PreviousPassword=current, ProposedPassword=NEW_PASSWORD)
+    # PASSWORD is now the 4th-last: it may be chosen again.
+    public.change_password(AccessToken=token, PreviousPassword=NEW_PASSWORD, ProposedPassword=PASSWORD)
+    sign_in(public, client, username, PASSWORD)
+
+
 # ---- NEW_PASSWORD_REQUIRED ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("how", ["public", "admin"])

@@ -15,6 +15,7 @@ public struct AWSError: Error, Equatable, Sendable {
         case invalidUserPoolConfiguration = "InvalidUserPoolConfigurationException"
         case limitExceeded = "LimitExceededException"
         case notAuthorized = "NotAuthorizedException"
+        case passwordHistoryPolicyViolation = "PasswordHistoryPolicyViolationException"
         case passwordResetRequired = "PasswordResetRequiredException"
         case preconditionNotMet = "PreconditionNotMetException"
         case resourceNotFound = "ResourceNotFoundException"

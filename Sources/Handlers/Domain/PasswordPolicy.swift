@@ -9,8 +9,9 @@
 /// Length counts UTF-16 code units, as Java's `String.length()` does on AWS's side and as the model validator
 /// counts `PasswordType`'s maximum of 256; an astral character such as an emoji counts as two.
 ///
-/// `PasswordHistorySize` is carried but not checked here: it needs the user's previous hashes, and the operations
-/// that set passwords own that.
+/// `PasswordHistorySize` is carried here but checked by `PasswordHistory`: it needs the user's earlier password hashes
+/// (`UserRecord.previousPasswordHashes`) and an Argon2id verification per hash, which the operations that set
+/// passwords run outside the store's locks.
 public struct PasswordPolicy: Sendable, Equatable {
     public var minimumLength: Int
     public var requireUppercase: Bool

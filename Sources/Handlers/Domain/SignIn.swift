@@ -306,23 +306,33 @@ public struct SignIn {
     /// RespondToAuthChallenge / AdminRespondToAuthChallenge. Only NEW_PASSWORD_REQUIRED exists here; its answer is
     /// `USERNAME`, `NEW_PASSWORD`, `SECRET_HASH` (clients with a secret) and `userAttributes.<name>` for the required
     /// attributes the user lacks (others the client may write are accepted too). The session, the user and the
-    /// password policy are checked under a shared lock, the new password is hashed outside any lock, and the checks
-    /// run again under the exclusive lock before the user becomes CONFIRMED and gets tokens.
+    /// password policy are checked under a shared lock; the password history (`PasswordHistory`: the temporary
+    /// password counts) is checked and the new password hashed outside any lock; and the checks run again under the
+    /// exclusive lock before the user becomes CONFIRMED and gets tokens. A history that grew meanwhile (a larger
+    /// PasswordHistorySize) is checked again once.
     public func respond(
-        to challenge: ChallengeNameType, responses: [String: String], session: String?
+        to challenge: ChallengeNameType, responses: [String: String], session: String?, retry: Bool = true
     ) throws -> AuthenticationResultType {
         let store = services.store
         let now = services.clock.now()
         let given = Self.attributeAnswers(responses)
-        _ = try route.withClient(store, .shared) { tx, client in
-            try checkAnswer(challenge, responses, session, given: given, tx: tx, client: client, now: now)
+        let newPassword = responses["NEW_PASSWORD"] ?? ""
+        let history = try route.withClient(store, .shared) { tx, client in
+            let (pool, user, _) = try checkAnswer(
+                challenge, responses, session, given: given, tx: tx, client: client, now: now)
+            return PasswordHistory(of: user, policy: PasswordPolicy(pool.policies?.passwordPolicy))
         }
-        let hash = try services.passwords.hash(responses["NEW_PASSWORD"] ?? "", random: services.random)
-        let (unsigned, messages) = try route.withClient(store, .exclusive) { tx, client in
+        try history.check(newPassword, with: services.passwords)
+        let hash = try services.passwords.hash(newPassword, random: services.random)
+        let locked = try route.withClient(store, .exclusive) { tx, client -> (UnsignedTokens, [Message])? in
             let (pool, user, outcome) = try checkAnswer(
                 challenge, responses, session, given: given, tx: tx, client: client, now: now)
+            // A password set meanwhile has already ended the session (`AuthSession.matches`); a larger history
+            // size has not.
+            let policy = PasswordPolicy(pool.policies?.passwordPolicy)
+            guard history.covers(PasswordHistory(of: user, policy: policy)) else { return nil }
             var changed = outcome.user
-            changed.passwordHash = hash
+            changed.setPassword(hash, historySize: policy.passwordHistorySize)
             changed.status = .confirmed
             changed.temporaryPasswordExpires = nil
             changed.modified = now
@@ -330,6 +340,10 @@ public struct SignIn {
             let unsigned = try TokenIssuer(services).signIn(pool: pool, client: client, user: &changed)
             try AttributeUpdate.save(changed, previous: user, in: pool, tx)
             return (unsigned, outcome.messages)
+        }
+        guard let (unsigned, messages) = locked else {
+            guard retry else { throw PasswordHistory.changedMeanwhile }
+            return try respond(to: challenge, responses: responses, session: session, retry: false)
         }
         // Verification codes for a changed email or phone number: after the write. A failed delivery does not undo a
         // sign-in that is already durable; the user can ask for the code again.

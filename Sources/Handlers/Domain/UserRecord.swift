@@ -16,6 +16,10 @@ public struct UserRecord: Sendable, Equatable {
     public var modified: Date
     /// The Argon2id PHC string, or nil when the user has no password (never for users created so far).
     public var passwordHash: String?
+    /// The PHC hashes of the passwords before the current one, newest first, as many as the pool's
+    /// PasswordHistorySize needs besides `passwordHash` (at most 23: `PasswordHistory`). Only ever Argon2id hashes as
+    /// they were stored. The current password is not repeated here, so a sign-in's rehash replaces its only copy.
+    public var previousPasswordHashes: [String]
     /// When a temporary password (AdminCreateUser) stops working.
     public var temporaryPasswordExpires: Date?
     /// Pending codes by purpose (`CodePurpose.key`), each a `VerificationCode` as JSON.
@@ -41,6 +45,7 @@ public struct UserRecord: Sendable, Equatable {
         self.created = now
         self.modified = now
         self.passwordHash = nil
+        self.previousPasswordHashes = []
         self.temporaryPasswordExpires = nil
         self.codes = [:]
         self.failedSignIns = 0
@@ -74,6 +79,20 @@ public struct UserRecord: Sendable, Equatable {
             userLastModifiedDate: modified,
             enabled: enabled,
             userStatus: status)
+    }
+}
+
+// MARK: - Password
+
+extension UserRecord {
+    /// Makes `hash` the user's password. The hash it replaces moves to the front of `previousPasswordHashes`, which is
+    /// trimmed to what a history of `historySize` passwords needs besides the current one (nothing when it is 0 or
+    /// 1), so the list follows the pool's PasswordHistorySize down as well as up and never outgrows 23.
+    public mutating func setPassword(_ hash: String, historySize: Int) {
+        let kept = min(max(historySize, 1), PasswordHistory.maximumSize) - 1
+        let previous = (passwordHash.map { [$0] } ?? []) + previousPasswordHashes
+        previousPasswordHashes = Array(previous.prefix(kept))
+        passwordHash = hash
     }
 }
 
@@ -122,6 +141,10 @@ extension UserRecord {
         created = o["Created"]?.dateValue ?? Date(timeIntervalSince1970: 0)
         modified = o["Modified"]?.dateValue ?? created
         passwordHash = o["PasswordHash"]?.stringValue
+        // Absent in records written before password history was kept: only the current hash is known.
+        previousPasswordHashes = Array(
+            (o["PreviousPasswordHashes"]?.arrayValue ?? []).compactMap(\.stringValue)
+                .prefix(PasswordHistory.maximumSize - 1))
         temporaryPasswordExpires = o["TemporaryPasswordExpires"]?.dateValue
         codes = o["Codes"]?.objectValue ?? [:]
         failedSignIns = o["FailedSignIns"]?.intValue ?? 0
@@ -143,6 +166,9 @@ extension UserRecord {
             "FailedSignIns": .int(failedSignIns),
         ]
         if let passwordHash { o["PasswordHash"] = .string(passwordHash) }
+        if !previousPasswordHashes.isEmpty {
+            o["PreviousPasswordHashes"] = .array(previousPasswordHashes.map(JSON.string))
+        }
         if let temporaryPasswordExpires { o["TemporaryPasswordExpires"] = .date(temporaryPasswordExpires) }
         if !codes.isEmpty { o["Codes"] = .object(codes) }
         if let lockedUntil { o["LockedUntil"] = .date(lockedUntil) }

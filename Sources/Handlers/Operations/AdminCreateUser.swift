@@ -78,6 +78,8 @@ struct AdminCreateUser: Operation {
             }
             let destinations = try Self.destinations(input.desiredDeliveryMediums, of: previous)
             var user = previous
+            // A new temporary password in place of one that was never used: it replaces it, and the user's earlier
+            // passwords (`previousPasswordHashes`, PasswordHistory) stay as they were.
             user.passwordHash = hash
             user.temporaryPasswordExpires = now.addingTimeInterval(
                 Self.validity(PasswordPolicy(pool.policies?.passwordPolicy)))

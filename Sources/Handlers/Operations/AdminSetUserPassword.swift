@@ -8,20 +8,39 @@ struct AdminSetUserPassword: Operation {
     init(_ services: Services) { self.services = services }
 
     func run(_ input: AdminSetUserPasswordInput) throws -> AdminSetUserPasswordOutput {
-        let store = services.store
-        // The user and the policy are checked before hashing, so a request that fails costs no hash; hashing runs
-        // outside any lock, and the policy is checked again under the lock in case the pool changed meanwhile.
-        try store.withPool(input.userPoolId, .shared) { tx in
+        // The user, the policy and the password history (PasswordHistoryPolicyViolationException, as for the user's
+        // own changes: AWS lists it for this operation too) are checked before hashing, so a request that fails costs
+        // no hash; the history check and hashing run outside any lock. Under the lock the policy is checked again in
+        // case the pool changed meanwhile, and the history must still be covered by the one checked; if another
+        // password was set meanwhile, nothing is written and the history is checked once more.
+        let history = try services.store.withPool(input.userPoolId, .shared) { tx in
             let pool = try tx.pool()
-            _ = try tx.existingUser(input.username, in: pool)
-            try policy(of: pool).validate(input.password, wording: .newPassword)
-        }
-        let hash = try services.passwords.hash(input.password, random: services.random)
-        let now = services.clock.now()
-        try store.changeUser(input.userPoolId, input.username) { user, pool in
+            let user = try tx.existingUser(input.username, in: pool)
             let policy = policy(of: pool)
             try policy.validate(input.password, wording: .newPassword)
-            user.passwordHash = hash
+            return PasswordHistory(of: user, policy: policy)
+        }
+        try history.check(input.password, with: services.passwords)
+        let hash = try services.passwords.hash(input.password, random: services.random)
+        if let stored = try set(input, hash: hash, checked: history) {
+            try stored.check(input.password, with: services.passwords)
+            if try set(input, hash: hash, checked: stored) != nil { throw PasswordHistory.changedMeanwhile }
+        }
+        return AdminSetUserPasswordOutput()
+    }
+
+    /// Stores `hash` as the user's password, unless the stored history is no longer covered by `checked`: then
+    /// nothing is written and the stored history is returned, to be checked.
+    private func set(_ input: AdminSetUserPasswordInput, hash: String, checked: PasswordHistory) throws
+        -> PasswordHistory?
+    {
+        let now = services.clock.now()
+        return try services.store.changeUser(input.userPoolId, input.username) { user, pool -> PasswordHistory? in
+            let policy = policy(of: pool)
+            try policy.validate(input.password, wording: .newPassword)
+            let stored = PasswordHistory(of: user, policy: policy)
+            guard checked.covers(stored) else { return stored }
+            user.setPassword(hash, historySize: policy.passwordHistorySize)
             if input.permanent == true {
                 user.status = .confirmed
                 user.temporaryPasswordExpires = nil
@@ -34,8 +53,8 @@ struct AdminSetUserPassword: Operation {
             user.failedSignIns = 0
             user.lockedUntil = nil
             user.modified = now
+            return nil
         }
-        return AdminSetUserPasswordOutput()
     }
 
     private func policy(of pool: UserPoolType) -> PasswordPolicy {

@@ -11,9 +11,13 @@ struct ChangePassword: Operation {
     //   project's hardening issue asks for one lockout across every password flow. Real AWS has been reported to
     //   answer ChangePassword with LimitExceededException "Attempt limit exceeded, please try after some time."
     //   instead — aws-amplify/aws-sdk-android#627 — an SDK maintainer's remark, not documentation.)
-    // - Verifying the previous password and hashing the new one run outside any lock. Under the exclusive lock the
-    //   stored hash must still be the one verified; if it changed meanwhile (a sign-in's rehash, an administrator's
-    //   new password) nothing is recorded and the check starts over once.
+    // - With the previous password proven, the proposed one must not be among the user's last PasswordHistorySize
+    //   passwords, the current one included (`PasswordHistory`): PasswordHistoryPolicyViolationException, and nothing
+    //   is recorded, not even the correct previous password. A wrong previous password never reaches this check.
+    // - Verifying the previous password, checking the history and hashing the new one run outside any lock. Under the
+    //   exclusive lock the stored hash must still be the one verified and the history still covered by the one
+    //   checked; if either changed meanwhile (a sign-in's rehash, an administrator's new password, a larger history
+    //   size) nothing is recorded and the check starts over once.
     // - PreviousPassword may be left out only by a user who has no password (AWS: "If the user has no password and
     //   only signs in with passwordless authentication options, you can omit this parameter").
     // - Tokens stay valid: AWS does not sign the user out on a password change.
@@ -47,6 +51,8 @@ struct ChangePassword: Operation {
         case (let stored?, let previous?):
             correct = services.passwords.verify(previous, against: stored)
         }
+        let history = PasswordHistory(of: access.user, policy: policy(access))
+        if correct { try history.check(input.proposedPassword, with: services.passwords) }
         let hash = correct ? try services.passwords.hash(input.proposedPassword, random: services.random) : nil
 
         let outcome = try TokenCheck.withPool(verified.poolId, services, .exclusive) { tx -> Outcome in
@@ -54,11 +60,15 @@ struct ChangePassword: Operation {
             let current = access.user
             guard current.passwordHash == stored else { return retry ? .again : .refused(SignIn.incorrect) }
             guard !SignIn.Lockout.isLocked(current, now: now) else { return .refused(Self.locked) }
-            try policy(access).validate(input.proposedPassword, wording: .newPassword)
+            let policy = policy(access)
+            try policy.validate(input.proposedPassword, wording: .newPassword)
+            if hash != nil && !history.covers(PasswordHistory(of: current, policy: policy)) {
+                return retry ? .again : .refused(PasswordHistory.changedMeanwhile)
+            }
             var changed = current
             SignIn.Lockout.record(correct, on: &changed, now: now)
             if let hash {
-                changed.passwordHash = hash
+                changed.setPassword(hash, historySize: policy.passwordHistorySize)
                 changed.modified = now
             }
             if changed != current { try tx.saveUser(changed, previous: current, in: access.pool) }
@@ -74,7 +84,7 @@ struct ChangePassword: Operation {
     /// What the exclusive section decided.
     private enum Outcome {
         case done
-        /// The stored hash changed since it was verified: check again against the new one.
+        /// The stored hash, or the history, changed since it was verified: check again against the new one.
         case again
         case refused(AWSError)
     }

@@ -12,40 +12,52 @@ struct ConfirmForgotPassword: Operation {
     func run(_ input: ConfirmForgotPasswordInput) throws -> ConfirmForgotPasswordOutput {
         let now = services.clock.now()
         // First, under the shared lock: every refusal that changes nothing, and a look at the code that does not use
-        // it up, so that a request which cannot succeed costs no password hash. Hashing then runs outside any lock.
-        let codeLooksRight = try PublicClient.withClient(input.clientId, in: services.store, .shared) { tx, client in
-            let (_, user) = try locate(input, tx, client)
+        // it up, so that a request which cannot succeed costs no password hash. The password history is checked and
+        // the password hashed outside any lock, and only for a right code: whether a password was the user's is for
+        // the code's holder to learn. A password in the history is refused like a weak one: nothing is written and
+        // the code stays usable.
+        let history = try PublicClient.withClient(input.clientId, in: services.store, .shared) { tx, client in
+            let (pool, user) = try locate(input, tx, client)
             var codes = user.codes
-            return check(input, &codes, now) == .ok
+            return check(input, &codes, now) == .ok ? PasswordHistory(of: user, policy: policy(of: pool)) : nil
         }
-        let hash = codeLooksRight ? try hashPassword(input) : nil
-        if try reset(input, hash: hash, now: now) == .needsHash {
-            // The code became right between the two looks (a new one was issued meanwhile): hash, then finish.
-            _ = try reset(input, hash: try hashPassword(input), now: now)
+        var ready = try history.map { try prepare(input, $0) }
+        if case .needsHash(let stored) = try reset(input, ready, now: now) {
+            // The code became right between the two looks (a new one was issued meanwhile), or the user's history
+            // changed (another password was set): check and hash, then finish.
+            ready = try prepare(input, stored, hash: ready?.hash)
+            if case .needsHash = try reset(input, ready, now: now) { throw PasswordHistory.changedMeanwhile }
         }
         return ConfirmForgotPasswordOutput()
     }
 
+    /// The new password's hash, and the history it was found in none of.
+    private struct Ready {
+        let history: PasswordHistory
+        let hash: String
+    }
+
     private enum Step {
         case done
-        /// The code is right but the password was not hashed yet; nothing was written.
-        case needsHash
+        /// The code is right but the password was not checked against this history, or not hashed yet; nothing was
+        /// written.
+        case needsHash(PasswordHistory)
     }
 
     /// Under the user's lock (a `.oneUser` change: only their record is written), the checks again (the pool, the
     /// user or the code may have changed since the first look), then the code. A wrong code is written back with its
     /// attempt counted before the error is thrown.
-    private func reset(_ input: ConfirmForgotPasswordInput, hash: String?, now: Date) throws -> Step {
+    private func reset(_ input: ConfirmForgotPasswordInput, _ ready: Ready?, now: Date) throws -> Step {
         try PublicClient.withClient(input.clientId, in: services.store, .oneUser) { tx, client in
             let (pool, found) = try locate(input, tx, client)
             return try tx.withUserLock(UserKey.username(found.username, in: pool)) { tx in
-                try reset(input, hash: hash, now: now, tx, client)
+                try reset(input, ready, now: now, tx, client)
             }
         }
     }
 
     private func reset(
-        _ input: ConfirmForgotPasswordInput, hash: String?, now: Date, _ tx: PoolTransaction,
+        _ input: ConfirmForgotPasswordInput, _ ready: Ready?, now: Date, _ tx: PoolTransaction,
         _ client: UserPoolClientType
     ) throws -> Step {
         let (pool, user) = try locate(input, tx, client)
@@ -56,8 +68,10 @@ struct ConfirmForgotPassword: Operation {
             try outcome.get()
             return .done  // unreachable: every other outcome throws
         }
-        guard let hash else { return .needsHash }
-        changed.passwordHash = hash
+        let policy = policy(of: pool)
+        let history = PasswordHistory(of: user, policy: policy)
+        guard let ready, ready.history.covers(history) else { return .needsHash(history) }
+        changed.setPassword(ready.hash, historySize: policy.passwordHistorySize)
         // The code proves control of a verified email or phone, which is also what confirming a sign-up proves:
         // an UNCONFIRMED user (one whose destination an administrator verified) is confirmed here too, and the
         // sign-up code that can no longer be used goes.
@@ -80,7 +94,7 @@ struct ConfirmForgotPassword: Operation {
     {
         try PublicClient.checkSecretHash(input.secretHash, username: input.username, client: client)
         let pool = try tx.pool()
-        try PasswordPolicy(pool.policies?.passwordPolicy).validate(input.password, wording: .newPassword)
+        try policy(of: pool).validate(input.password, wording: .newPassword)
         guard let user = try tx.findUser(input.username, in: pool), user.enabled else {
             if client.effectivePreventUserExistenceErrors == .enabled {
                 try VerificationCode.Outcome.mismatch.get()
@@ -97,7 +111,17 @@ struct ConfirmForgotPassword: Operation {
             input.confirmationCode, for: .forgotPassword, in: &codes, now: now, secret: services.store.secret)
     }
 
-    private func hashPassword(_ input: ConfirmForgotPasswordInput) throws -> String {
-        try services.passwords.hash(input.password, random: services.random)
+    /// `PasswordHistoryPolicyViolationException` when the password is in `history`, else the password hashed (or
+    /// `hash`, made earlier for the same password).
+    private func prepare(_ input: ConfirmForgotPasswordInput, _ history: PasswordHistory, hash: String? = nil)
+        throws -> Ready
+    {
+        try history.check(input.password, with: services.passwords)
+        let hash = try hash ?? services.passwords.hash(input.password, random: services.random)
+        return Ready(history: history, hash: hash)
+    }
+
+    private func policy(of pool: UserPoolType) -> PasswordPolicy {
+        PasswordPolicy(pool.policies?.passwordPolicy)
     }
 }
