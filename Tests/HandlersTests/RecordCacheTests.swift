@@ -51,6 +51,7 @@ struct RecordCacheTests {
         #expect(try cache.value(at: path, parse: Self.text) == "fresh")
         #expect(try cache.value(at: path, parse: Self.text) == "fresh")
         #expect(cache.parses == 2)
+        #expect(cache.count == 0)
     }
 
     @Test func aParseFailureIsNotCached() throws {
@@ -79,55 +80,20 @@ struct RecordCacheTests {
         #expect(cache.parses >= 4)
     }
 
-    @Test func readingStampsTheOpenFileAndParsesOnce() throws {
-        let dir = TempDirectory()
-        let path = dir.path + "/record.json"
-        try FileSystem.writeAtomically(path, Array("first".utf8))
-        let cache = RecordCache<String>(wallClock: Self.later)
-        for _ in 0..<20 {
-            #expect(try cache.value(reading: path, parse: Self.text) == "first")
-        }
-        #expect(cache.parses == 1)
-        // A replacement of the same size is another inode: read again, and the old value never comes back.
-        try FileSystem.writeAtomically(path, Array("other".utf8))
-        #expect(try cache.value(reading: path, parse: Self.text) == "other")
-        #expect(try cache.value(reading: path, parse: Self.text) == "other")
-        #expect(cache.parses == 2)
-        try FileSystem.remove(path)
-        #expect(try cache.value(reading: path, parse: Self.text) == nil)
-        #expect(cache.count == 0)
-        // Both ways in share the entries.
-        try FileSystem.writeAtomically(path, Array("again".utf8))
-        #expect(try cache.value(reading: path, parse: Self.text) == "again")
-        #expect(try cache.value(at: path, parse: Self.text) == "again")
-        #expect(cache.parses == 3)
-    }
-
-    @Test func readingAFileChangedMomentsAgoParsesItEachTime() throws {
-        let dir = TempDirectory()
-        let path = dir.path + "/record.json"
-        try FileSystem.writeAtomically(path, Array("fresh".utf8))
-        let cache = RecordCache<String>()
-        #expect(try cache.value(reading: path, parse: Self.text) == "fresh")
-        #expect(try cache.value(reading: path, parse: Self.text) == "fresh")
-        #expect(cache.parses == 2)
-        #expect(cache.count == 0)
-    }
-
     @Test func boundedByTheBytesOfItsFiles() throws {
         let dir = TempDirectory()
         let cache = RecordCache<String>(capacity: 100, maxBytes: 10, wallClock: Self.later)
         for name in ["aaaa", "bbbb", "cccc"] {
             try FileSystem.writeAtomically(dir.path + "/" + name, Array(name.utf8))
-            #expect(try cache.value(reading: dir.path + "/" + name, parse: Self.text) == name)
+            #expect(try cache.value(at: dir.path + "/" + name, parse: Self.text) == name)
         }
         // 12 bytes of files do not fit in 10: one of the first two went for the third.
         #expect(cache.count == 2)
-        #expect(try cache.value(reading: dir.path + "/cccc", parse: Self.text) == "cccc")
+        #expect(try cache.value(at: dir.path + "/cccc", parse: Self.text) == "cccc")
         #expect(cache.parses == 3)
         // A file larger than the whole budget is read each time and never kept.
         try FileSystem.writeAtomically(dir.path + "/big", Array(repeating: UInt8(ascii: "x"), count: 11))
-        for _ in 0..<2 { #expect(try cache.value(reading: dir.path + "/big", parse: Self.text).map(\.count) == 11) }
+        for _ in 0..<2 { #expect(try cache.value(at: dir.path + "/big", parse: Self.text).map(\.count) == 11) }
         #expect(cache.parses == 5)
         #expect(cache.count == 2)
     }

@@ -199,6 +199,113 @@ struct StoreTests {
         #expect(stored == [.object(["User": "alice"]), .object(["n": 2]), .object(["n": 3])])
     }
 
+    /// A pool's lock descriptor is kept open between transactions, but never holds the lock once a transaction ended:
+    /// another open file description takes LOCK_EX at once.
+    @Test func aKeptLockDescriptorHoldsNoLock() throws {
+        let dir = TempDirectory()
+        let store = try Store(root: dir.path)
+        try makePool(store)
+        for mode in [Store.LockMode.shared, .exclusive, .shared] {
+            try store.withPool("us-east-1_test", mode) { _ in }
+            #expect(store.lockFiles.kept == 1)
+            let other = open(store.poolDirectory("us-east-1_test") + "/lock", O_RDONLY)
+            #expect(flock(other, LOCK_EX | LOCK_NB) == 0)
+            close(other)
+        }
+        try store.withPool("us-east-1_test", .oneUser) { tx in
+            try tx.withUserLock("alice") { tx in try tx.write("users", "alice", .object(["n": 1])) }
+        }
+        #expect(store.userLockFiles.kept == 1)
+    }
+
+    /// Transactions of one process that overlap each hold their own descriptor: an exclusive one waits for a shared
+    /// one in progress (a shared descriptor would have converted the lock instead), and both are kept afterwards.
+    @Test func overlappingTransactionsNeverShareADescriptor() throws {
+        let dir = TempDirectory()
+        let store = try Store(root: dir.path)
+        try makePool(store)
+        let inside = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let readerDone = DispatchSemaphore(value: 0)
+        // Threads of their own: a pool's worker threads may all be busy, which would serialise the two by itself.
+        Thread {
+            _ = try? store.withPool("us-east-1_test", .shared) { _ in
+                inside.signal()
+                release.wait()
+            }
+            readerDone.signal()
+        }.start()
+        inside.wait()
+        let writerIn = DispatchSemaphore(value: 0)
+        let writerDone = DispatchSemaphore(value: 0)
+        Thread {
+            _ = try? store.withPool("us-east-1_test", .exclusive) { tx in
+                writerIn.signal()
+                try tx.write("users", "bob", .object(["n": 1]))
+            }
+            writerDone.signal()
+        }.start()
+        #expect(writerIn.wait(timeout: .now() + 0.5) == .timedOut)
+        release.signal()
+        readerDone.wait()
+        #expect(writerDone.wait(timeout: .now() + 10) == .success)
+        #expect(store.lockFiles.kept == 2)
+    }
+
+    /// The descriptor of a deleted pool, or of one found missing, is closed, not kept.
+    @Test func aGonePoolsLockDescriptorIsNotKept() throws {
+        let dir = TempDirectory()
+        let store = try Store(root: dir.path)
+        try makePool(store)
+        try store.withPool("us-east-1_test", .shared) { _ in }
+        #expect(store.lockFiles.kept == 1)
+        try store.deletePool("us-east-1_test") { _ in }
+        #expect(store.lockFiles.kept == 0)
+        // A pool folder whose pool.json is missing (a creation that did not finish) is not found, and not kept.
+        try FileSystem.makeDirectory(store.poolDirectory("us-east-1_half"))
+        _ = try Store.openLockFile(store.poolDirectory("us-east-1_half") + "/lock")
+        #expect(throws: AWSError.poolNotFound("us-east-1_half")) {
+            try store.withPool("us-east-1_half", .shared) { _ in }
+        }
+        #expect(store.lockFiles.kept == 0)
+    }
+
+    /// Beyond its capacity, the descriptor just used is kept and another closed.
+    @Test func keptLockDescriptorsAreBounded() throws {
+        let dir = TempDirectory()
+        let files = LockFiles(capacity: 2)
+        var handles: [LockFiles.Handle] = []
+        for name in ["a", "b", "c"] {
+            handles.append(try #require(try files.take(dir.path + "/" + name, create: true)))
+        }
+        #expect(try files.take(dir.path + "/missing") == nil)
+        for (handle, name) in zip(handles, ["a", "b", "c"]) { files.putBack(handle, dir.path + "/" + name) }
+        #expect(files.kept == 2)
+        #expect(fcntl(handles[2].fd, F_GETFD) >= 0)
+        #expect(try files.take(dir.path + "/c") == handles[2])
+    }
+
+    /// A pool's records are read through its folder's descriptor: a pool folder renamed away (as deletion does)
+    /// takes its records with it for a transaction that already held the descriptor.
+    @Test func recordsAreReadThroughThePoolsFolder() throws {
+        let dir = TempDirectory()
+        let files = LockFiles()
+        try FileSystem.makeDirectory(dir.path + "/p")
+        try FileSystem.writeAtomically(dir.path + "/p/lock", [])
+        try FileSystem.writeAtomically(dir.path + "/p/pool.json", Array("{}".utf8))
+        let handle = try #require(try files.take(dir.path + "/p/lock", withFolder: true))
+        defer { files.discard(handle) }
+        let location = FileLocation(path: dir.path + "/p/pool.json", folder: handle.folder, name: "pool.json")
+        #expect(try FileSystem.read(location) == Array("{}".utf8))
+        #expect(try FileStamp.of(location) == FileStamp.of(dir.path + "/p/pool.json"))
+        #expect(rename(dir.path + "/p", dir.path + "/gone") == 0)
+        #expect(try FileStamp.of(location) != nil)  // the same folder, wherever it is now
+        FileSystem.removeTree(dir.path + "/gone")
+        #expect(try FileStamp.of(location) == nil)
+        #expect(try FileSystem.read(location) == nil)
+        #expect(try files.take(dir.path + "/nowhere/lock", withFolder: true) == nil)
+    }
+
     /// Usernames and alias values are keyed by their NFC form: both spellings of "é" name one user; ASCII is kept as
     /// it is (and case-folded where the pool folds).
     @Test func userKeysAreNFC() throws {

@@ -34,10 +34,10 @@ extension PoolTransaction {
         _ cache: RecordCache<T>, _ folder: String?, _ key: String, stamp: FileStamp? = nil,
         _ make: (JSON) throws -> T
     ) throws -> T? {
-        let path = path(folder, key)
-        let parse = { (bytes: [UInt8]) in try make(Self.parse(bytes, path: path)) }
-        guard let stamp else { return try cache.value(at: path, parse: parse) }
-        return try cache.value(at: path, stamp: stamp, parse: parse)
+        let location = location(folder, key)
+        let parse = { (bytes: [UInt8]) in try make(Self.parse(bytes, path: location.path)) }
+        guard let stamp else { return try cache.value(at: location, parse: parse) }
+        return try cache.value(at: location, stamp: stamp, parse: parse)
     }
 
     public func saveClient(_ client: UserPoolClientType) throws {

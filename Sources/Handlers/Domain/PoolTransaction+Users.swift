@@ -22,10 +22,12 @@ extension PoolTransaction {
         try user(key: UserKey.username(username, in: pool))
     }
 
-    /// Parsed once per process while the file is unchanged (`RecordCache.value(reading:)`).
+    /// Parsed once per process while the file is unchanged (`RecordCache`): a hit costs one `stat`.
     func user(key: String) throws -> UserRecord? {
-        let path = path(Self.usersFolder, key)
-        return try store.users.value(reading: path) { bytes in try UserRecord(json: Self.parse(bytes, path: path)) }
+        let location = location(Self.usersFolder, key)
+        return try store.users.value(at: location) { bytes in
+            try UserRecord(json: Self.parse(bytes, path: location.path))
+        }
     }
 
     /// The user a client names: by username, or by any sign-in alias the pool has (email, phone number,

@@ -26,10 +26,14 @@ struct FileStamp: Equatable, Sendable {
 
     /// The stamp of `path`, or nil when it does not exist.
     static func of(_ path: String) throws -> FileStamp? {
+        try of(FileLocation(path))
+    }
+
+    static func of(_ location: FileLocation) throws -> FileStamp? {
         var st = stat()
-        guard stat(path, &st) == 0 else {
+        guard fstatat(location.folder, location.name, &st, 0) == 0 else {
             if errno == ENOENT || errno == ENOTDIR { return nil }
-            throw FileSystem.Failure(operation: "stat", path: path, code: errno)
+            throw FileSystem.Failure(operation: "stat", path: location.path, code: errno)
         }
         return FileStamp(st)
     }

@@ -5,6 +5,28 @@ import Darwin
 #endif
 import Crypto
 
+/// A file named relative to an open folder (`openat`, `fstatat`): a pool transaction reads its records through its
+/// pool folder's descriptor, a path walk of a name or two instead of the whole path from `/`. `path`, the whole
+/// path, names the file in caches and messages.
+struct FileLocation {
+    let path: String
+    /// `AT_FDCWD` when `name` is the whole path.
+    let folder: Int32
+    let name: String
+
+    init(_ path: String) {
+        self.path = path
+        folder = AT_FDCWD
+        name = path
+    }
+
+    init(path: String, folder: Int32, name: String) {
+        self.path = path
+        self.folder = folder
+        self.name = name
+    }
+}
+
 /// Durable file primitives. Every write is: temp file in the same folder, `fsync`, `rename` over the target,
 /// `fsync` the folder. A crash at any point leaves the target wholly old or wholly new; the only debris is a
 /// temp file (`.tmp.<pid>.<random>`) that no reader ever opens and start-up removes once its writer is gone.
@@ -20,20 +42,24 @@ public enum FileSystem {
 
     /// Reads a whole file, or nil when it does not exist.
     static func read(_ path: String) throws -> [UInt8]? {
-        guard let file = try OpenFile(reading: path) else { return nil }
+        try read(FileLocation(path))
+    }
+
+    static func read(_ location: FileLocation) throws -> [UInt8]? {
+        guard let file = try OpenFile(reading: location) else { return nil }
         return try file.readAll()
     }
 
-    /// A file opened for reading, with what `fstat` says of it; closed when the value goes. `RecordCache` stamps
-    /// the open file and reads it only when its stamp is new.
+    /// A file opened for reading, with what `fstat` says of it (its size); closed when the value goes.
     final class OpenFile {
         let fd: Int32
         let path: String
         let status: stat
 
         /// nil when the file does not exist.
-        init?(reading path: String) throws {
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
+        init?(reading location: FileLocation) throws {
+            let path = location.path
+            let fd = openat(location.folder, location.name, O_RDONLY | O_CLOEXEC)
             if fd < 0 {
                 if errno == ENOENT || errno == ENOTDIR { return nil }
                 throw Failure(operation: "open", path: path, code: errno)

@@ -1,12 +1,8 @@
 import Foundation
 
-/// Parsed records kept per process, revalidated by file identity on every use, so a hit costs no read and no
-/// parse. Two ways in, for two kinds of record:
-/// - `value(at:)` stamps the file by path (one `stat`, a miss then reads it): for records nearly every request
-///   reads and few change — a pool's `pool.json` (4–5 KB of settings) and its app clients.
-/// - `value(reading:)` opens the file and stamps the open file (`fstat`), reading it only when the stamp is new: a
-///   miss costs what a plain read costs (open, fstat, read), a hit saves the read and the parse. For records of
-///   which there are many and only some are hot: users.
+/// Parsed records kept per process, revalidated by file identity on every use, so a hit costs one `stat` and
+/// neither a read nor a parse: a pool's `pool.json` (4–5 KB of settings), its app clients and its users (the hot
+/// ones: token holders). A miss reads the file as any read would.
 ///
 /// Correctness rests on the store's write rule (every change replaces the file by `rename`) and on `FileStamp`:
 /// a hit is returned only when the file's device, inode, size and change times equal those of the bytes that
@@ -14,8 +10,7 @@ import Foundation
 /// call it under the pool's lock, as for any read. A writer that replaces a record under a user lock while a
 /// reader holds only the pool's `LOCK_SH` swaps the file between the reader's `stat` and read at worst: the bytes
 /// read are then newer than the stamp they are filed under, a stamp no later `stat` can give again (the new
-/// file is another inode), so the worst case is a miss too many, never a stale hit. `value(reading:)` stamps the
-/// very file it reads, so even that cannot happen there.
+/// file is another inode), so the worst case is a miss too many, never a stale hit.
 ///
 /// Bounded by entries and by the stored size of the files behind them; beyond either an arbitrary entry is
 /// dropped.
@@ -52,33 +47,26 @@ final class RecordCache<Value: Sendable>: @unchecked Sendable {
     /// How many records are kept.
     var count: Int { lock.withLock { entries.count } }
 
-    /// The parsed content of `path`, or nil when the file does not exist. Stamps the file by path first.
+    /// The parsed content of `path`, or nil when the file does not exist. Stamps the file first.
     func value(at path: String, parse: ([UInt8]) throws -> Value) throws -> Value? {
-        guard let stamp = try FileStamp.of(path) else {
-            forget(path)
-            return nil
-        }
-        return try value(at: path, stamp: stamp, parse: parse)
+        try value(at: FileLocation(path), parse: parse)
     }
 
-    /// The parsed content of `path`, whose stamp the caller took and knows to be current (it holds the lock
-    /// under which the file could change); nil when the file has gone after all.
-    func value(at path: String, stamp: FileStamp, parse: ([UInt8]) throws -> Value) throws -> Value? {
-        if let hit = hit(path, stamp) { return hit }
-        guard let bytes = try FileSystem.read(path) else { return nil }
+    func value(at location: FileLocation, parse: ([UInt8]) throws -> Value) throws -> Value? {
+        guard let stamp = try FileStamp.of(location) else {
+            forget(location.path)
+            return nil
+        }
+        return try value(at: location, stamp: stamp, parse: parse)
+    }
+
+    /// The parsed content of the file at `location`, whose stamp the caller took and knows to be current (it holds
+    /// the lock under which the file could change); nil when the file has gone after all.
+    func value(at location: FileLocation, stamp: FileStamp, parse: ([UInt8]) throws -> Value) throws -> Value? {
+        if let hit = hit(location.path, stamp) { return hit }
+        guard let bytes = try FileSystem.read(location) else { return nil }
         // Filed under the stamp taken before the read: the bytes are at least that new.
-        return try file(path, stamp, parse(bytes))
-    }
-
-    /// The parsed content of `path`, or nil when the file does not exist. Opens the file first and stamps it.
-    func value(reading path: String, parse: ([UInt8]) throws -> Value) throws -> Value? {
-        guard let file = try FileSystem.OpenFile(reading: path) else {
-            forget(path)
-            return nil
-        }
-        let stamp = FileStamp(file.status)
-        if let hit = hit(path, stamp) { return hit }
-        return try self.file(path, stamp, parse(file.readAll()))
+        return try file(location.path, stamp, parse(bytes))
     }
 
     private func hit(_ path: String, _ stamp: FileStamp) -> Value? {

@@ -21,8 +21,9 @@ import Darwin
 ///   `PoolTransaction.withUserLock`). Such writers exclude each other per user and are excluded by every
 ///   `LOCK_EX` holder, so changes to different users overlap their fsyncs; readers see each record whole, as
 ///   always. A `.oneUser` change that needs more is stopped before its first write and made under `LOCK_EX`.
-///   Locks are `flock(2)` on a descriptor opened for this one transaction, so they exclude each other across
-///   processes *and* across threads of one process (each open file description is its own lock owner).
+///   Locks are `flock(2)` on a descriptor held by this one transaction (opened for it, or kept open by an earlier
+///   one and unlocked since: `LockFiles`), so they exclude each other across processes *and* across threads of
+///   one process (each open file description is its own lock owner).
 ///   `fcntl` locks are never used: they are per process and would let two threads of a worker in together.
 /// - After taking the lock, a transaction checks that `pool.json` still exists: a pool deleted while we
 ///   waited is answered as not found.
@@ -56,6 +57,9 @@ public final class Store: Sendable {
     /// Parsed user records of this process, for the users read again and again (token holders): at most
     /// 512 KiB of record files (a user record is ~0.5 KB), so a worker stays small whatever the pool's size.
     let users: RecordCache<UserRecord>
+    /// Pools' lock files, and their users' lock stripes, kept open between transactions (`LockFiles`).
+    let lockFiles = LockFiles()
+    let userLockFiles = LockFiles(capacity: Int(PoolTransaction.userLockStripes))
 
     /// Opens (creating if needed) the store at `root` and removes temp files whose writers are gone.
     ///
@@ -95,14 +99,18 @@ public final class Store: Sendable {
 
     private func locked<T>(_ poolId: String, _ mode: LockMode, _ body: (PoolTransaction) throws -> T) throws -> T {
         let dir = poolDirectory(poolId)
-        let fd = open(dir + "/lock", O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw AWSError.poolNotFound(poolId) }
-        defer { close(fd) }
-        try Self.lock(fd, mode)
+        let lockPath = dir + "/lock"
+        guard let handle = try lockFiles.take(lockPath, withFolder: true) else { throw AWSError.poolNotFound(poolId) }
+        let tx = PoolTransaction(store: self, poolId: poolId, directory: dir, folder: handle.folder, mode: mode)
+        defer {
+            // The descriptors of a pool that is gone (deleted now, or while we waited) are never kept.
+            if tx.memo.poolGone { lockFiles.discard(handle) } else { lockFiles.putBack(handle, lockPath) }
+        }
+        try Self.lock(handle.fd, mode)
         // pool.json's stamp is the pool's existence, and what `pool()` checks its cached settings against: while
         // the lock is held only this transaction can replace the file (`savePool` forgets the stamp).
-        let tx = PoolTransaction(store: self, poolId: poolId, directory: dir, mode: mode)
-        guard let stamp = try FileStamp.of(tx.path(nil, PoolTransaction.poolRecord)) else {
+        guard let stamp = try FileStamp.of(tx.location(nil, PoolTransaction.poolRecord)) else {
+            tx.memo.poolGone = true
             throw AWSError.poolNotFound(poolId)
         }
         tx.memo.poolStamp = stamp
@@ -122,7 +130,7 @@ public final class Store: Sendable {
         try Self.lock(fd, .exclusive)
         try FileSystem.syncDirectory(dir)
         try FileSystem.syncDirectory(root + "/pools")
-        try body(PoolTransaction(store: self, poolId: poolId, directory: dir, mode: .exclusive))
+        try body(PoolTransaction(store: self, poolId: poolId, directory: dir, folder: AT_FDCWD, mode: .exclusive))
         return true
     }
 
@@ -132,6 +140,7 @@ public final class Store: Sendable {
     public func deletePool(_ poolId: String, _ body: (PoolTransaction) throws -> Void) throws {
         try withPool(poolId, .exclusive) { tx in
             try body(tx)
+            tx.memo.poolGone = true
             try FileSystem.remove(tx.directory + "/pool.json")
             let trash = root + "/pools/" + FileSystem.tempPrefix + "\(getpid())." + FileSystem.randomHex(6) + ".deleted"
             if rename(tx.directory, trash) == 0 {
@@ -204,6 +213,8 @@ public struct PoolTransaction {
     let store: Store
     public let poolId: String
     let directory: String
+    /// A descriptor of `directory` the transaction's reads go through (`FileLocation`), or `AT_FDCWD`.
+    let folder: Int32
     public let mode: Store.LockMode
     /// Under `withUserLock` in a `.oneUser` transaction: the one user record (its key in `users/`) it may write.
     var writableUser: String? = nil
@@ -213,6 +224,9 @@ public struct PoolTransaction {
     final class Memo {
         /// The stamp of `pool.json` taken under the lock; nil once this transaction wrote the file.
         var poolStamp: FileStamp?
+        /// Set when the pool turned out not to exist, or this transaction deletes it: its lock descriptor is closed,
+        /// not kept (`LockFiles`).
+        var poolGone = false
     }
 
     static let poolRecord = "pool"
@@ -240,16 +254,18 @@ public struct PoolTransaction {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in userKey.utf8 { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
         let path = folder + "/" + String(hash % Self.userLockStripes)
-        let fd: Int32
+        let stripes = store.userLockFiles
+        var taken: LockFiles.Handle?
         do {
-            fd = try Store.openLockFile(path)
+            taken = try stripes.take(path, create: true)
         } catch let failure as FileSystem.Failure where failure.code == ENOENT {
             // The pool's first user lock: make the folder.
             try FileSystem.makeDirectory(folder)
-            fd = try Store.openLockFile(path)
+            taken = try stripes.take(path, create: true)
         }
-        defer { close(fd) }
-        try Store.lock(fd, .exclusive)
+        guard let handle = taken else { throw FileSystem.Failure(operation: "create", path: path, code: ENOENT) }
+        defer { stripes.putBack(handle, path) }
+        try Store.lock(handle.fd, .exclusive)
         var scoped = self
         scoped.writableUser = userKey
         return try body(scoped)
@@ -267,15 +283,21 @@ public struct PoolTransaction {
     }
 
     func path(_ folder: String?, _ key: String) -> String {
-        let name = FileSystem.fileKey(key) + ".json"
-        guard let folder else { return directory + "/" + name }
-        return directory + "/" + folder + "/" + name
+        location(folder, key).path
+    }
+
+    /// The record `key` in `folder` (nil: the pool folder itself), named through the transaction's folder descriptor.
+    func location(_ folder: String?, _ key: String) -> FileLocation {
+        let file = FileSystem.fileKey(key) + ".json"
+        let name = folder.map { $0 + "/" + file } ?? file
+        let path = directory + "/" + name
+        return self.folder == AT_FDCWD ? FileLocation(path) : FileLocation(path: path, folder: self.folder, name: name)
     }
 
     /// Reads the record `key` in `folder` (nil: the pool folder itself).
     public func read(_ folder: String?, _ key: String) throws -> JSON? {
-        let path = path(folder, key)
-        return try FileSystem.read(path).map { try Self.parse($0, path: path) }
+        let location = location(folder, key)
+        return try FileSystem.read(location).map { try Self.parse($0, path: location.path) }
     }
 
     /// A stored record's JSON; a file that does not parse is a store failure (500), never a client error.
