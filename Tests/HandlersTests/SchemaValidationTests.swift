@@ -131,12 +131,41 @@ struct SchemaValidationTests {
                 Issue.record("\(pattern.source) disagrees on \(sample.debugDescription)")
             }
         }
-        #expect(Pattern.repeatedClass("[a-z]+")! == ("[a-z]", false))
-        #expect(Pattern.repeatedClass("^[0-9a-fA-F]+$")! == ("[0-9a-fA-F]", false))
-        #expect(Pattern.repeatedClass("[[^ ]]*")! == ("[[^ ]]", true))
-        #expect(Pattern.repeatedClass("[\\w-]+_[0-9a-zA-Z]+") == nil)
-        #expect(Pattern.repeatedClass("[a\\]]+")! == ("[a\\]]", false))
-        #expect(Pattern.repeatedClass("[a]\\+") == nil)
+        func steps(_ regex: String) -> [String]? {
+            Pattern.steps(regex)?.map { $0.0 + ($0.1.map(String.init) ?? "") }
+        }
+        #expect(steps("[a-z]+") == ["[a-z]+"])
+        #expect(steps("^[0-9a-fA-F]+$") == ["[0-9a-fA-F]+"])
+        #expect(steps("[[^ ]]*") == ["[[^ ]]*"])
+        #expect(steps("[[a-zA-Z0-9_]-]+_[0-9a-zA-Z]+") == ["[[a-zA-Z0-9_]-]+", "_", "[0-9a-zA-Z]+"])
+        #expect(steps("import-[0-9a-zA-Z-]+") == ["i", "m", "p", "o", "r", "t", "-", "[0-9a-zA-Z-]+"])
+        #expect(steps("[a\\]]+") == ["[a\\]]+"])
+        #expect(steps("[a]\\+") == nil)
+        #expect(steps("(a|b)") == nil)
+        #expect(steps("[a]+[b]+[c]+[d]+") == nil)
+        #expect(steps("[a]+.") == nil)
+    }
+
+    /// Patterns of several steps (a pool id's `[\w-]+_[0-9a-zA-Z]+`) backtrack as the regex does: over strings made
+    /// of their own characters, the table and ICU agree.
+    @Test func sequenceTablesAgreeWithTheRegex() {
+        let sequences = Patterns.all.filter { $0.tabledSteps > 1 }
+        #expect(Patterns.userPoolIdType.hasASCIITable)
+        #expect(sequences.contains { $0 === Patterns.userPoolIdType })
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("aZ9_-:@/.,= +é")
+        let samples = ["", "us-east-1_AbC123", "a_b", "a_b_c", "_ab", "ab_", "a__b", "a-b_c9", "a_b-c", "_", "a_",
+                       "import-", "import-x", "import-x_", "importx", "a@b", "@b", "a@"]
+            + (0..<4000).map { _ in String((0..<Int.random(in: 0...10, using: &generator)).map { _ in
+                alphabet.randomElement(using: &generator)! }) }
+        for pattern in sequences {
+            for sample in samples where pattern.matches(sample) != pattern.regexMatches(sample) {
+                Issue.record("\(pattern.source) disagrees on \(sample.debugDescription)")
+            }
+        }
+        #expect(Patterns.userPoolIdType.matches("us-east-1_AbC123"))
+        #expect(!Patterns.userPoolIdType.matches("us-east-1_"))
+        #expect(!Patterns.userPoolIdType.matches("us-east-1_a-b"))
     }
 
     @Test func enumWording() throws {

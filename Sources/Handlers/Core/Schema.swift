@@ -71,11 +71,23 @@ public final class Pattern: @unchecked Sendable {
     // NSRegularExpression is immutable after creation and documented as safe to use from many threads.
     public let source: String
     private let regex: NSRegularExpression?
-    /// For a pattern that is one character class repeated (`[...]+`, `[...]*`, the form of most id and token
-    /// patterns): which ASCII bytes the class admits, asked of ICU itself once per byte. An all-ASCII value is then
-    /// matched by table, without ICU (a regex match costs microseconds on every request); any other value still
-    /// goes to the regex.
-    private let ascii: (admits: [Bool], allowsEmpty: Bool)?
+    /// For a pattern that is a short sequence of character classes and literal characters, each once or repeated
+    /// (`[...]+`, `[...]*`: the form of the id and token patterns, and of `[\w-]+_[0-9a-zA-Z]+`, a pool id): which
+    /// ASCII bytes each admits, asked of ICU itself once per byte. An all-ASCII value is then matched by table,
+    /// without ICU (a regex match costs microseconds on every request); any other value still goes to the regex.
+    private let ascii: [Atom]?
+
+    /// One step of a tabled pattern: a class (or a literal character) matched once, or repeated at least `min` times.
+    struct Atom {
+        let admits: [Bool]
+        let repeats: Bool
+        let min: Int
+    }
+
+    /// At most this many repeated steps are tabled (matching backtracks over them), and values longer than
+    /// `tabledLength` with more than one repeated step go to ICU.
+    static let maxRepeatedAtoms = 3
+    static let tabledLength = 4096
 
     public convenience init(_ source: String) {
         self.init(source, regex: source)
@@ -88,13 +100,17 @@ public final class Pattern: @unchecked Sendable {
         self.source = source
         // \A...\z, not ^...$: `$` also matches before a final newline, and Java's `matches()` does not.
         self.regex = try? NSRegularExpression(pattern: "\\A(?:\(regex))\\z", options: [])
-        ascii = Self.repeatedClass(regex).flatMap { (bracket, allowsEmpty) in
-            guard let one = try? NSRegularExpression(pattern: "\\A(?:\(bracket))\\z", options: []) else { return nil }
-            let admits = (0..<128).map { byte in
-                let text = String(UnicodeScalar(UInt8(byte)))
-                return one.firstMatch(in: text, options: [], range: NSRange(location: 0, length: text.utf16.count)) != nil
+        ascii = Self.steps(regex).flatMap { steps in
+            var atoms: [Atom] = []
+            for (text, quantifier) in steps {
+                guard let one = try? NSRegularExpression(pattern: "\\A(?:\(text))\\z", options: []) else { return nil }
+                let admits = (0..<128).map { byte in
+                    let text = String(UnicodeScalar(UInt8(byte)))
+                    return one.firstMatch(in: text, options: [], range: NSRange(location: 0, length: text.utf16.count)) != nil
+                }
+                atoms.append(Atom(admits: admits, repeats: quantifier != nil, min: quantifier == "*" ? 0 : 1))
             }
-            return (admits, allowsEmpty)
+            return atoms
         }
     }
 
@@ -105,9 +121,12 @@ public final class Pattern: @unchecked Sendable {
     /// True when all-ASCII values are matched by table (tests use it to prove the fast path is taken).
     var hasASCIITable: Bool { ascii != nil }
 
+    /// How many steps the table matches (tests pick the patterns of several).
+    var tabledSteps: Int { ascii?.count ?? 0 }
+
     public func matches(_ value: String) -> Bool {
         guard let regex else { return true }
-        if let ascii, let verdict = Self.matchASCII(value, ascii.admits, allowsEmpty: ascii.allowsEmpty) {
+        if let ascii, let verdict = Self.matchASCII(value, ascii) {
             return verdict
         }
         return Self.regexMatches(regex, value)
@@ -123,39 +142,80 @@ public final class Pattern: @unchecked Sendable {
         return regex.firstMatch(in: value, options: [], range: range) != nil
     }
 
-    /// The verdict for an all-ASCII `value`, or nil when it has other characters.
-    private static func matchASCII(_ value: String, _ admits: [Bool], allowsEmpty: Bool) -> Bool? {
-        var all = true
-        for byte in value.utf8 {
-            guard byte < 0x80 else { return nil }
-            if !admits[Int(byte)] { all = false }
+    /// The verdict for an all-ASCII `value`, or nil when it has other characters (or is too long to backtrack over).
+    private static func matchASCII(_ value: String, _ atoms: [Atom]) -> Bool? {
+        func verdict(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool? {
+            for byte in bytes where byte >= 0x80 { return nil }
+            if atoms.count > 1, bytes.count > tabledLength { return nil }
+            return match(bytes, from: 0, atoms[...])
         }
-        return all && (allowsEmpty || !value.utf8.isEmpty)
+        if let answer = value.utf8.withContiguousStorageIfAvailable(verdict) { return answer }
+        var copy = value  // a bridged string: made contiguous once
+        copy.makeContiguousUTF8()
+        return copy.utf8.withContiguousStorageIfAvailable(verdict) ?? nil
     }
 
-    /// `(bracket, allowsEmpty)` when `regex` is one bracket expression followed by `+` or `*` (optionally between
-    /// `^` and `$`, which mean nothing more inside `\A...\z`), else nil.
-    static func repeatedClass(_ regex: String) -> (String, Bool)? {
+    /// Whether `bytes[start...]` is matched by `atoms`: each repeated step takes as many bytes as it can, then gives
+    /// them back one at a time until the rest matches (the regex's own greedy backtracking).
+    private static func match(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, _ atoms: ArraySlice<Atom>) -> Bool {
+        guard let atom = atoms.first else { return start == bytes.count }
+        let rest = atoms.dropFirst()
+        guard atom.repeats else {
+            return start < bytes.count && atom.admits[Int(bytes[start])] && match(bytes, from: start + 1, rest)
+        }
+        var end = start
+        while end < bytes.count, atom.admits[Int(bytes[end])] { end += 1 }
+        if rest.isEmpty { return end == bytes.count && end - start >= atom.min }
+        while end - start >= atom.min {
+            if match(bytes, from: end, rest) { return true }
+            end -= 1
+        }
+        return false
+    }
+
+    /// The steps of `regex` when it is a sequence of bracket expressions and plain characters (letters, digits,
+    /// `_`, `-`, `:`, `@`, `/`, `,`, `=`), each optionally followed by `+` or `*`, with at most `maxRepeatedAtoms`
+    /// repeated (optionally between `^` and `$`, which mean nothing more inside `\A...\z`); else nil.
+    static func steps(_ regex: String) -> [(String, Character?)]? {
         var text = Substring(regex)
         if text.hasPrefix("^") && text.hasSuffix("$") && !text.hasSuffix("\\$") {
             text = text.dropFirst().dropLast()
         }
-        guard let quantifier = text.last, quantifier == "+" || quantifier == "*" else { return nil }
-        let bracket = text.dropLast()
-        guard bracket.first == "[" else { return nil }
-        // The bracket that opens at the start must close exactly at the end: count nesting, skip escapes.
-        var depth = 0
-        var escaped = false
-        for (offset, c) in bracket.enumerated() {
-            if escaped { escaped = false; continue }
-            if c == "\\" { escaped = true; continue }
-            if c == "[" { depth += 1 }
-            if c == "]" {
-                depth -= 1
-                if depth == 0 { return offset == bracket.count - 1 ? (String(bracket), quantifier == "*") : nil }
+        var steps: [(String, Character?)] = []
+        while let first = text.first {
+            var step: Substring
+            if first == "[" {
+                // The bracket that opens here: count nesting, skip escapes, up to the `]` that closes it.
+                var depth = 0
+                var escaped = false
+                var close: String.Index?
+                for index in text.indices {
+                    let c = text[index]
+                    if escaped { escaped = false; continue }
+                    if c == "\\" { escaped = true; continue }
+                    if c == "[" { depth += 1 }
+                    if c == "]" {
+                        depth -= 1
+                        if depth == 0 { close = index; break }
+                    }
+                }
+                guard let close else { return nil }
+                step = text[...close]
+            } else if first.isASCII, first.isLetter || first.isNumber || "_-:@/,=".contains(first) {
+                step = text.prefix(1)
+            } else {
+                return nil
             }
+            text = text[step.endIndex...]
+            var quantifier: Character?
+            if let q = text.first, q == "+" || q == "*" {
+                quantifier = q
+                text = text.dropFirst()
+            }
+            steps.append((String(step), quantifier))
         }
-        return nil
+        guard !steps.isEmpty, steps.filter({ $0.1 != nil }).count <= maxRepeatedAtoms else { return nil }
+        return steps
     }
 }
 
