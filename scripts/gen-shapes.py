@@ -404,7 +404,8 @@ class Generator:
         lines.append("")
         lines.append("    public func toJSON() -> JSON {")
         if members:
-            lines.append("        var o: [String: JSON] = [:]")
+            # Sized once for every member: no rehash while the optional ones are added.
+            lines.append("        var o = [String: JSON](minimumCapacity: %d)" % len(members))
             for member, prop, swift, is_required, blob in members:
                 access = "self.%s" % prop.strip("`")
                 if blob:

@@ -1443,7 +1443,7 @@ public struct AccountRecoverySettingType: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 1)
         o["RecoveryMechanisms"] = self.recoveryMechanisms?.shapeJSON
         return .object(o)
     }
@@ -1471,7 +1471,7 @@ public struct AddCustomAttributesRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 2)
         o["UserPoolId"] = self.userPoolId.shapeJSON
         o["CustomAttributes"] = self.customAttributes.shapeJSON
         return .object(o)
@@ -1519,7 +1519,7 @@ public struct AdminConfirmSignUpRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 3)
         o["UserPoolId"] = self.userPoolId.shapeJSON
         o["Username"] = self.username.shapeJSON
         o["ClientMetadata"] = self.clientMetadata?.shapeJSON
@@ -1568,7 +1568,7 @@ public struct AdminCreateUserConfigType: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 3)
         o["AllowAdminCreateUserOnly"] = self.allowAdminCreateUserOnly?.shapeJSON
         o["UnusedAccountValidityDays"] = self.unusedAccountValidityDays?.shapeJSON
         o["InviteMessageTemplate"] = self.inviteMessageTemplate?.shapeJSON
@@ -1626,7 +1626,7 @@ public struct AdminCreateUserRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 9)
         o["UserPoolId"] = self.userPoolId.shapeJSON
         o["Username"] = self.username.shapeJSON
         o["UserAttributes"] = self.userAttributes?.shapeJSON
@@ -1658,7 +1658,7 @@ public struct AdminCreateUserResponse: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 1)
         o["User"] = self.user?.shapeJSON
         return .object(o)
     }
@@ -1690,7 +1690,7 @@ public struct AdminDeleteUserAttributesRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 3)
         o["UserPoolId"] = self.userPoolId.shapeJSON
         o["Username"] = self.username.shapeJSON
         o["UserAttributeNames"] = self.userAttributeNames.shapeJSON
@@ -1735,7 +1735,7 @@ public struct AdminDeleteUserRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 2)
         o["UserPoolId"] = self.userPoolId.shapeJSON
         o["Username"] = self.username.shapeJSON
         return .object(o)
@@ -1764,7 +1764,7 @@ public struct AdminDisableUserRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 2)
         o["UserPoolId"] = self.userPoolId.shapeJSON
         o["Username"] = self.username.shapeJSON
         return .object(o)
@@ -1808,7 +1808,7 @@ public struct AdminEnableUserRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 2)
         o["UserPoolId"] = self.userPoolId.shapeJSON
         o["Username"] = self.username.shapeJSON
         return .object(o)
@@ -1852,7 +1852,7 @@ public struct AdminGetUserRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 2)
         o["UserPoolId"] = self.userPoolId.shapeJSON
         o["Username"] = self.username.shapeJSON
         return .object(o)
@@ -1909,7 +1909,7 @@ public struct AdminGetUserResponse: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 9)
         o["Username"] = self.username.shapeJSON
         o["UserAttributes"] = self.userAttributes?.shapeJSON
         o["UserCreateDate"] = self.userCreateDate?.shapeJSON
@@ -1969,7 +1969,7 @@ public struct AdminInitiateAuthRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 8)
         o["UserPoolId"] = self.userPoolId.shapeJSON
         o["ClientId"] = self.clientId.shapeJSON
         o["AuthFlow"] = self.authFlow.shapeJSON
@@ -2016,7 +2016,7 @@ public struct AdminInitiateAuthResponse: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 5)
         o["ChallengeName"] = self.challengeName?.shapeJSON
         o["Session"] = self.session?.shapeJSON
         o["ChallengeParameters"] = self.challengeParameters?.shapeJSON
@@ -2052,7 +2052,7 @@ public struct AdminResetUserPasswordRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 3)
         o["UserPoolId"] = self.userPoolId.shapeJSON
         o["Username"] = self.username.shapeJSON
         o["ClientMetadata"] = self.clientMetadata?.shapeJSON
@@ -2121,7 +2121,7 @@ public struct AdminRespondToAuthChallengeRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 8)
         o["UserPoolId"] = self.userPoolId.shapeJSON
         o["ClientId"] = self.clientId.shapeJSON
         o["ChallengeName"] = self.challengeName.shapeJSON
@@ -2164,7 +2164,7 @@ public struct AdminRespondToAuthChallengeResponse: Shape, ShapeValue, Equatable 
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 4)
         o["ChallengeName"] = self.challengeName?.shapeJSON
         o["Session"] = self.session?.shapeJSON
         o["ChallengeParameters"] = self.challengeParameters?.shapeJSON
@@ -2203,7 +2203,7 @@ public struct AdminSetUserPasswordRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 4)
         o["UserPoolId"] = self.userPoolId.shapeJSON
         o["Username"] = self.username.shapeJSON
         o["Password"] = self.password.shapeJSON
@@ -2257,7 +2257,7 @@ public struct AdminUpdateUserAttributesRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 4)
         o["UserPoolId"] = self.userPoolId.shapeJSON
         o["Username"] = self.username.shapeJSON
         o["UserAttributes"] = self.userAttributes.shapeJSON
@@ -2303,7 +2303,7 @@ public struct AdminUserGlobalSignOutRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 2)
         o["UserPoolId"] = self.userPoolId.shapeJSON
         o["Username"] = self.username.shapeJSON
         return .object(o)
@@ -2343,7 +2343,7 @@ public struct AdvancedSecurityAdditionalFlowsType: Shape, ShapeValue, Equatable 
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 1)
         o["CustomAuthMode"] = self.customAuthMode?.shapeJSON
         return .object(o)
     }
@@ -2383,7 +2383,7 @@ public struct AnalyticsConfigurationType: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 5)
         o["ApplicationId"] = self.applicationId?.shapeJSON
         o["ApplicationArn"] = self.applicationArn?.shapeJSON
         o["RoleArn"] = self.roleArn?.shapeJSON
@@ -2411,7 +2411,7 @@ public struct AnalyticsMetadataType: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 1)
         o["AnalyticsEndpointId"] = self.analyticsEndpointId?.shapeJSON
         return .object(o)
     }
@@ -2439,7 +2439,7 @@ public struct AttributeType: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 2)
         o["Name"] = self.name.shapeJSON
         o["Value"] = self.value?.shapeJSON
         return .object(o)
@@ -2484,7 +2484,7 @@ public struct AuthenticationResultType: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 6)
         o["AccessToken"] = self.accessToken?.shapeJSON
         o["ExpiresIn"] = self.expiresIn?.shapeJSON
         o["TokenType"] = self.tokenType?.shapeJSON
@@ -2521,7 +2521,7 @@ public struct ChangePasswordRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 3)
         o["PreviousPassword"] = self.previousPassword?.shapeJSON
         o["ProposedPassword"] = self.proposedPassword.shapeJSON
         o["AccessToken"] = self.accessToken.shapeJSON
@@ -2570,7 +2570,7 @@ public struct CodeDeliveryDetailsType: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 3)
         o["Destination"] = self.destination?.shapeJSON
         o["DeliveryMedium"] = self.deliveryMedium?.shapeJSON
         o["AttributeName"] = self.attributeName?.shapeJSON
@@ -2624,7 +2624,7 @@ public struct ConfirmForgotPasswordRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 8)
         o["ClientId"] = self.clientId.shapeJSON
         o["SecretHash"] = self.secretHash?.shapeJSON
         o["Username"] = self.username.shapeJSON
@@ -2702,7 +2702,7 @@ public struct ConfirmSignUpRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 9)
         o["ClientId"] = self.clientId.shapeJSON
         o["SecretHash"] = self.secretHash?.shapeJSON
         o["Username"] = self.username.shapeJSON
@@ -2734,7 +2734,7 @@ public struct ConfirmSignUpResponse: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 1)
         o["Session"] = self.session?.shapeJSON
         return .object(o)
     }
@@ -2774,7 +2774,7 @@ public struct ContextDataType: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 5)
         o["IpAddress"] = self.ipAddress.shapeJSON
         o["ServerName"] = self.serverName.shapeJSON
         o["ServerPath"] = self.serverPath.shapeJSON
@@ -2894,7 +2894,7 @@ public struct CreateUserPoolClientRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 24)
         o["UserPoolId"] = self.userPoolId.shapeJSON
         o["ClientName"] = self.clientName.shapeJSON
         o["GenerateSecret"] = self.generateSecret?.shapeJSON
@@ -2941,7 +2941,7 @@ public struct CreateUserPoolClientResponse: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 1)
         o["UserPoolClient"] = self.userPoolClient?.shapeJSON
         return .object(o)
     }
@@ -3057,7 +3057,7 @@ public struct CreateUserPoolRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 24)
         o["PoolName"] = self.poolName.shapeJSON
         o["Policies"] = self.policies?.shapeJSON
         o["DeletionProtection"] = self.deletionProtection?.shapeJSON
@@ -3104,7 +3104,7 @@ public struct CreateUserPoolResponse: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 1)
         o["UserPool"] = self.userPool?.shapeJSON
         return .object(o)
     }
@@ -3132,7 +3132,7 @@ public struct CustomEmailLambdaVersionConfigType: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 2)
         o["LambdaVersion"] = self.lambdaVersion.shapeJSON
         o["LambdaArn"] = self.lambdaArn.shapeJSON
         return .object(o)
@@ -3161,7 +3161,7 @@ public struct CustomSMSLambdaVersionConfigType: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 2)
         o["LambdaVersion"] = self.lambdaVersion.shapeJSON
         o["LambdaArn"] = self.lambdaArn.shapeJSON
         return .object(o)
@@ -3190,7 +3190,7 @@ public struct DeleteUserAttributesRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 2)
         o["UserAttributeNames"] = self.userAttributeNames.shapeJSON
         o["AccessToken"] = self.accessToken.shapeJSON
         return .object(o)
@@ -3234,7 +3234,7 @@ public struct DeleteUserPoolClientRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 2)
         o["UserPoolId"] = self.userPoolId.shapeJSON
         o["ClientId"] = self.clientId.shapeJSON
         return .object(o)
@@ -3259,7 +3259,7 @@ public struct DeleteUserPoolRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 1)
         o["UserPoolId"] = self.userPoolId.shapeJSON
         return .object(o)
     }
@@ -3283,7 +3283,7 @@ public struct DeleteUserRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 1)
         o["AccessToken"] = self.accessToken.shapeJSON
         return .object(o)
     }
@@ -3311,7 +3311,7 @@ public struct DescribeUserPoolClientRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 2)
         o["UserPoolId"] = self.userPoolId.shapeJSON
         o["ClientId"] = self.clientId.shapeJSON
         return .object(o)
@@ -3336,7 +3336,7 @@ public struct DescribeUserPoolClientResponse: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 1)
         o["UserPoolClient"] = self.userPoolClient?.shapeJSON
         return .object(o)
     }
@@ -3360,7 +3360,7 @@ public struct DescribeUserPoolRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 1)
         o["UserPoolId"] = self.userPoolId.shapeJSON
         return .object(o)
     }
@@ -3384,7 +3384,7 @@ public struct DescribeUserPoolResponse: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 1)
         o["UserPool"] = self.userPool?.shapeJSON
         return .object(o)
     }
@@ -3412,7 +3412,7 @@ public struct DeviceConfigurationType: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 2)
         o["ChallengeRequiredOnNewDevice"] = self.challengeRequiredOnNewDevice?.shapeJSON
         o["DeviceOnlyRememberedOnUserPrompt"] = self.deviceOnlyRememberedOnUserPrompt?.shapeJSON
         return .object(o)
@@ -3453,7 +3453,7 @@ public struct EmailConfigurationType: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 5)
         o["SourceArn"] = self.sourceArn?.shapeJSON
         o["ReplyToEmailAddress"] = self.replyToEmailAddress?.shapeJSON
         o["EmailSendingAccount"] = self.emailSendingAccount?.shapeJSON
@@ -3485,7 +3485,7 @@ public struct EmailMfaConfigType: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 2)
         o["Message"] = self.message?.shapeJSON
         o["Subject"] = self.subject?.shapeJSON
         return .object(o)
@@ -3530,7 +3530,7 @@ public struct ForgotPasswordRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 6)
         o["ClientId"] = self.clientId.shapeJSON
         o["SecretHash"] = self.secretHash?.shapeJSON
         o["UserContextData"] = self.userContextData?.shapeJSON
@@ -3559,7 +3559,7 @@ public struct ForgotPasswordResponse: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 1)
         o["CodeDeliveryDetails"] = self.codeDeliveryDetails?.shapeJSON
         return .object(o)
     }
@@ -3591,7 +3591,7 @@ public struct GetUserAttributeVerificationCodeRequest: Shape, ShapeValue, Equata
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 3)
         o["AccessToken"] = self.accessToken.shapeJSON
         o["AttributeName"] = self.attributeName.shapeJSON
         o["ClientMetadata"] = self.clientMetadata?.shapeJSON
@@ -3617,7 +3617,7 @@ public struct GetUserAttributeVerificationCodeResponse: Shape, ShapeValue, Equat
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 1)
         o["CodeDeliveryDetails"] = self.codeDeliveryDetails?.shapeJSON
         return .object(o)
     }
@@ -3641,7 +3641,7 @@ public struct GetUserPoolMfaConfigRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 1)
         o["UserPoolId"] = self.userPoolId.shapeJSON
         return .object(o)
     }
@@ -3681,7 +3681,7 @@ public struct GetUserPoolMfaConfigResponse: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 5)
         o["SmsMfaConfiguration"] = self.smsMfaConfiguration?.shapeJSON
         o["SoftwareTokenMfaConfiguration"] = self.softwareTokenMfaConfiguration?.shapeJSON
         o["EmailMfaConfiguration"] = self.emailMfaConfiguration?.shapeJSON
@@ -3709,7 +3709,7 @@ public struct GetUserRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 1)
         o["AccessToken"] = self.accessToken.shapeJSON
         return .object(o)
     }
@@ -3749,7 +3749,7 @@ public struct GetUserResponse: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 5)
         o["Username"] = self.username.shapeJSON
         o["UserAttributes"] = self.userAttributes.shapeJSON
         o["MFAOptions"] = self.mFAOptions?.shapeJSON
@@ -3777,7 +3777,7 @@ public struct GlobalSignOutRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 1)
         o["AccessToken"] = self.accessToken.shapeJSON
         return .object(o)
     }
@@ -3820,7 +3820,7 @@ public struct HttpHeader: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 2)
         o["headerName"] = self.headerName?.shapeJSON
         o["headerValue"] = self.headerValue?.shapeJSON
         return .object(o)
@@ -3849,7 +3849,7 @@ public struct InboundFederationLambdaType: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 2)
         o["LambdaVersion"] = self.lambdaVersion.shapeJSON
         o["LambdaArn"] = self.lambdaArn.shapeJSON
         return .object(o)
@@ -3898,7 +3898,7 @@ public struct InitiateAuthRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 7)
         o["AuthFlow"] = self.authFlow.shapeJSON
         o["AuthParameters"] = self.authParameters?.shapeJSON
         o["ClientMetadata"] = self.clientMetadata?.shapeJSON
@@ -3944,7 +3944,7 @@ public struct InitiateAuthResponse: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 5)
         o["ChallengeName"] = self.challengeName?.shapeJSON
         o["Session"] = self.session?.shapeJSON
         o["ChallengeParameters"] = self.challengeParameters?.shapeJSON
@@ -4028,7 +4028,7 @@ public struct LambdaConfigType: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 15)
         o["PreSignUp"] = self.preSignUp?.shapeJSON
         o["CustomMessage"] = self.customMessage?.shapeJSON
         o["PostConfirmation"] = self.postConfirmation?.shapeJSON
@@ -4066,7 +4066,7 @@ public struct ListTagsForResourceRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 1)
         o["ResourceArn"] = self.resourceArn.shapeJSON
         return .object(o)
     }
@@ -4090,7 +4090,7 @@ public struct ListTagsForResourceResponse: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 1)
         o["Tags"] = self.tags?.shapeJSON
         return .object(o)
     }
@@ -4122,7 +4122,7 @@ public struct ListUserPoolClientsRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 3)
         o["UserPoolId"] = self.userPoolId.shapeJSON
         o["MaxResults"] = self.maxResults?.shapeJSON
         o["NextToken"] = self.nextToken?.shapeJSON
@@ -4152,7 +4152,7 @@ public struct ListUserPoolClientsResponse: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 2)
         o["UserPoolClients"] = self.userPoolClients?.shapeJSON
         o["NextToken"] = self.nextToken?.shapeJSON
         return .object(o)
@@ -4181,7 +4181,7 @@ public struct ListUserPoolsRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 2)
         o["NextToken"] = self.nextToken?.shapeJSON
         o["MaxResults"] = self.maxResults.shapeJSON
         return .object(o)
@@ -4210,7 +4210,7 @@ public struct ListUserPoolsResponse: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 2)
         o["UserPools"] = self.userPools?.shapeJSON
         o["NextToken"] = self.nextToken?.shapeJSON
         return .object(o)
@@ -4251,7 +4251,7 @@ public struct ListUsersRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 5)
         o["UserPoolId"] = self.userPoolId.shapeJSON
         o["AttributesToGet"] = self.attributesToGet?.shapeJSON
         o["Limit"] = self.limit?.shapeJSON
@@ -4283,7 +4283,7 @@ public struct ListUsersResponse: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 2)
         o["Users"] = self.users?.shapeJSON
         o["PaginationToken"] = self.paginationToken?.shapeJSON
         return .object(o)
@@ -4312,7 +4312,7 @@ public struct MFAOptionType: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 2)
         o["DeliveryMedium"] = self.deliveryMedium?.shapeJSON
         o["AttributeName"] = self.attributeName?.shapeJSON
         return .object(o)
@@ -4345,7 +4345,7 @@ public struct MessageTemplateType: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 3)
         o["SMSMessage"] = self.sMSMessage?.shapeJSON
         o["EmailMessage"] = self.emailMessage?.shapeJSON
         o["EmailSubject"] = self.emailSubject?.shapeJSON
@@ -4375,7 +4375,7 @@ public struct NewDeviceMetadataType: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 2)
         o["DeviceKey"] = self.deviceKey?.shapeJSON
         o["DeviceGroupKey"] = self.deviceGroupKey?.shapeJSON
         return .object(o)
@@ -4404,7 +4404,7 @@ public struct NumberAttributeConstraintsType: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 2)
         o["MinValue"] = self.minValue?.shapeJSON
         o["MaxValue"] = self.maxValue?.shapeJSON
         return .object(o)
@@ -4453,7 +4453,7 @@ public struct PasswordPolicyType: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 7)
         o["MinimumLength"] = self.minimumLength?.shapeJSON
         o["RequireUppercase"] = self.requireUppercase?.shapeJSON
         o["RequireLowercase"] = self.requireLowercase?.shapeJSON
@@ -4487,7 +4487,7 @@ public struct PreTokenGenerationVersionConfigType: Shape, ShapeValue, Equatable 
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 2)
         o["LambdaVersion"] = self.lambdaVersion.shapeJSON
         o["LambdaArn"] = self.lambdaArn.shapeJSON
         return .object(o)
@@ -4516,7 +4516,7 @@ public struct RecoveryOptionType: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 2)
         o["Priority"] = self.priority.shapeJSON
         o["Name"] = self.name.shapeJSON
         return .object(o)
@@ -4545,7 +4545,7 @@ public struct RefreshTokenRotationType: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 2)
         o["Feature"] = self.feature.shapeJSON
         o["RetryGracePeriodSeconds"] = self.retryGracePeriodSeconds?.shapeJSON
         return .object(o)
@@ -4590,7 +4590,7 @@ public struct ResendConfirmationCodeRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 6)
         o["ClientId"] = self.clientId.shapeJSON
         o["SecretHash"] = self.secretHash?.shapeJSON
         o["UserContextData"] = self.userContextData?.shapeJSON
@@ -4619,7 +4619,7 @@ public struct ResendConfirmationCodeResponse: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 1)
         o["CodeDeliveryDetails"] = self.codeDeliveryDetails?.shapeJSON
         return .object(o)
     }
@@ -4667,7 +4667,7 @@ public struct RespondToAuthChallengeRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 7)
         o["ClientId"] = self.clientId.shapeJSON
         o["ChallengeName"] = self.challengeName.shapeJSON
         o["Session"] = self.session?.shapeJSON
@@ -4709,7 +4709,7 @@ public struct RespondToAuthChallengeResponse: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 4)
         o["ChallengeName"] = self.challengeName?.shapeJSON
         o["Session"] = self.session?.shapeJSON
         o["ChallengeParameters"] = self.challengeParameters?.shapeJSON
@@ -4744,7 +4744,7 @@ public struct RevokeTokenRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 3)
         o["Token"] = self.token.shapeJSON
         o["ClientId"] = self.clientId.shapeJSON
         o["ClientSecret"] = self.clientSecret?.shapeJSON
@@ -4809,7 +4809,7 @@ public struct SchemaAttributeType: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 7)
         o["Name"] = self.name?.shapeJSON
         o["AttributeDataType"] = self.attributeDataType?.shapeJSON
         o["DeveloperOnlyAttribute"] = self.developerOnlyAttribute?.shapeJSON
@@ -4859,7 +4859,7 @@ public struct SetUserPoolMfaConfigRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 6)
         o["UserPoolId"] = self.userPoolId.shapeJSON
         o["SmsMfaConfiguration"] = self.smsMfaConfiguration?.shapeJSON
         o["SoftwareTokenMfaConfiguration"] = self.softwareTokenMfaConfiguration?.shapeJSON
@@ -4904,7 +4904,7 @@ public struct SetUserPoolMfaConfigResponse: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 5)
         o["SmsMfaConfiguration"] = self.smsMfaConfiguration?.shapeJSON
         o["SoftwareTokenMfaConfiguration"] = self.softwareTokenMfaConfiguration?.shapeJSON
         o["EmailMfaConfiguration"] = self.emailMfaConfiguration?.shapeJSON
@@ -4932,7 +4932,7 @@ public struct SignInPolicyType: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 1)
         o["AllowedFirstAuthFactors"] = self.allowedFirstAuthFactors?.shapeJSON
         return .object(o)
     }
@@ -4988,7 +4988,7 @@ public struct SignUpRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 9)
         o["ClientId"] = self.clientId.shapeJSON
         o["SecretHash"] = self.secretHash?.shapeJSON
         o["Username"] = self.username.shapeJSON
@@ -5032,7 +5032,7 @@ public struct SignUpResponse: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 4)
         o["UserConfirmed"] = self.userConfirmed.shapeJSON
         o["CodeDeliveryDetails"] = self.codeDeliveryDetails?.shapeJSON
         o["UserSub"] = self.userSub.shapeJSON
@@ -5067,7 +5067,7 @@ public struct SmsConfigurationType: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 3)
         o["SnsCallerArn"] = self.snsCallerArn.shapeJSON
         o["ExternalId"] = self.externalId?.shapeJSON
         o["SnsRegion"] = self.snsRegion?.shapeJSON
@@ -5097,7 +5097,7 @@ public struct SmsMfaConfigType: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 2)
         o["SmsAuthenticationMessage"] = self.smsAuthenticationMessage?.shapeJSON
         o["SmsConfiguration"] = self.smsConfiguration?.shapeJSON
         return .object(o)
@@ -5122,7 +5122,7 @@ public struct SoftwareTokenMfaConfigType: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 1)
         o["Enabled"] = self.enabled?.shapeJSON
         return .object(o)
     }
@@ -5150,7 +5150,7 @@ public struct StringAttributeConstraintsType: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 2)
         o["MinLength"] = self.minLength?.shapeJSON
         o["MaxLength"] = self.maxLength?.shapeJSON
         return .object(o)
@@ -5179,7 +5179,7 @@ public struct TagResourceRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 2)
         o["ResourceArn"] = self.resourceArn.shapeJSON
         o["Tags"] = self.tags.shapeJSON
         return .object(o)
@@ -5227,7 +5227,7 @@ public struct TokenValidityUnitsType: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 3)
         o["AccessToken"] = self.accessToken?.shapeJSON
         o["IdToken"] = self.idToken?.shapeJSON
         o["RefreshToken"] = self.refreshToken?.shapeJSON
@@ -5257,7 +5257,7 @@ public struct UntagResourceRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 2)
         o["ResourceArn"] = self.resourceArn.shapeJSON
         o["TagKeys"] = self.tagKeys.shapeJSON
         return .object(o)
@@ -5305,7 +5305,7 @@ public struct UpdateUserAttributesRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 3)
         o["UserAttributes"] = self.userAttributes.shapeJSON
         o["AccessToken"] = self.accessToken.shapeJSON
         o["ClientMetadata"] = self.clientMetadata?.shapeJSON
@@ -5331,7 +5331,7 @@ public struct UpdateUserAttributesResponse: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 1)
         o["CodeDeliveryDetailsList"] = self.codeDeliveryDetailsList?.shapeJSON
         return .object(o)
     }
@@ -5443,7 +5443,7 @@ public struct UpdateUserPoolClientRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 23)
         o["UserPoolId"] = self.userPoolId.shapeJSON
         o["ClientId"] = self.clientId.shapeJSON
         o["ClientName"] = self.clientName?.shapeJSON
@@ -5489,7 +5489,7 @@ public struct UpdateUserPoolClientResponse: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 1)
         o["UserPoolClient"] = self.userPoolClient?.shapeJSON
         return .object(o)
     }
@@ -5593,7 +5593,7 @@ public struct UpdateUserPoolRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 21)
         o["UserPoolId"] = self.userPoolId.shapeJSON
         o["Policies"] = self.policies?.shapeJSON
         o["DeletionProtection"] = self.deletionProtection?.shapeJSON
@@ -5652,7 +5652,7 @@ public struct UserAttributeUpdateSettingsType: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 1)
         o["AttributesRequireVerificationBeforeUpdate"] = self.attributesRequireVerificationBeforeUpdate?.shapeJSON
         return .object(o)
     }
@@ -5680,7 +5680,7 @@ public struct UserContextDataType: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 2)
         o["IpAddress"] = self.ipAddress?.shapeJSON
         o["EncodedData"] = self.encodedData?.shapeJSON
         return .object(o)
@@ -5709,7 +5709,7 @@ public struct UserPoolAddOnsType: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 2)
         o["AdvancedSecurityMode"] = self.advancedSecurityMode.shapeJSON
         o["AdvancedSecurityAdditionalFlows"] = self.advancedSecurityAdditionalFlows?.shapeJSON
         return .object(o)
@@ -5742,7 +5742,7 @@ public struct UserPoolClientDescription: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 3)
         o["ClientId"] = self.clientId?.shapeJSON
         o["UserPoolId"] = self.userPoolId?.shapeJSON
         o["ClientName"] = self.clientName?.shapeJSON
@@ -5868,7 +5868,7 @@ public struct UserPoolClientType: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 26)
         o["UserPoolId"] = self.userPoolId?.shapeJSON
         o["ClientName"] = self.clientName?.shapeJSON
         o["ClientId"] = self.clientId?.shapeJSON
@@ -5937,7 +5937,7 @@ public struct UserPoolDescriptionType: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 6)
         o["Id"] = self.id?.shapeJSON
         o["Name"] = self.name?.shapeJSON
         o["LambdaConfig"] = self.lambdaConfig?.shapeJSON
@@ -5970,7 +5970,7 @@ public struct UserPoolPolicyType: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 2)
         o["PasswordPolicy"] = self.passwordPolicy?.shapeJSON
         o["SignInPolicy"] = self.signInPolicy?.shapeJSON
         return .object(o)
@@ -6127,7 +6127,7 @@ public struct UserPoolType: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 34)
         o["Id"] = self.id?.shapeJSON
         o["Name"] = self.name?.shapeJSON
         o["Policies"] = self.policies?.shapeJSON
@@ -6208,7 +6208,7 @@ public struct UserType: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 7)
         o["Username"] = self.username?.shapeJSON
         o["Attributes"] = self.attributes?.shapeJSON
         o["UserCreateDate"] = self.userCreateDate?.shapeJSON
@@ -6238,7 +6238,7 @@ public struct UsernameConfigurationType: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 1)
         o["CaseSensitive"] = self.caseSensitive.shapeJSON
         return .object(o)
     }
@@ -6282,7 +6282,7 @@ public struct VerificationMessageTemplateType: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 6)
         o["SmsMessage"] = self.smsMessage?.shapeJSON
         o["EmailMessage"] = self.emailMessage?.shapeJSON
         o["EmailSubject"] = self.emailSubject?.shapeJSON
@@ -6319,7 +6319,7 @@ public struct VerifyUserAttributeRequest: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 3)
         o["AccessToken"] = self.accessToken.shapeJSON
         o["AttributeName"] = self.attributeName.shapeJSON
         o["Code"] = self.code.shapeJSON
@@ -6368,7 +6368,7 @@ public struct WebAuthnConfigurationType: Shape, ShapeValue, Equatable {
     }
 
     public func toJSON() -> JSON {
-        var o: [String: JSON] = [:]
+        var o = [String: JSON](minimumCapacity: 3)
         o["RelyingPartyId"] = self.relyingPartyId?.shapeJSON
         o["UserVerification"] = self.userVerification?.shapeJSON
         o["FactorConfiguration"] = self.factorConfiguration?.shapeJSON
