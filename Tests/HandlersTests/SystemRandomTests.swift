@@ -31,4 +31,25 @@ struct SystemRandomTests {
             #expect(id.allSatisfy { "0123456789abcdef-".contains($0) })
         }
     }
+
+    /// Small draws come from the pool, across its refills (4 KiB), from many threads at once: never a byte handed out
+    /// twice, never a blank draw, every byte value turning up.
+    @Test func pooledDrawsAreNeverRepeated() {
+        let pool = RandomPool()
+        let draws = LockedBox<[[UInt8]]>([])
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            var mine: [[UInt8]] = []
+            for size in Array(repeating: [16, 1, 64, 33], count: 200).joined() {
+                var out = [UInt8](repeating: 0, count: size)
+                out.withUnsafeMutableBytes { pool.draw(into: $0) }
+                mine.append(out)
+            }
+            draws.mutate { $0.append(contentsOf: mine) }
+        }
+        let wide = draws.value.filter { $0.count >= 16 }
+        #expect(draws.value.count == 3200)
+        #expect(Set(wide).count == wide.count)
+        #expect(!wide.contains { $0.allSatisfy { $0 == 0 } })
+        #expect(Set(draws.value.joined()).count == 256)
+    }
 }
