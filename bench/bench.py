@@ -13,8 +13,8 @@ In one run, on loopback only, every load bounded in time, and everything it star
 Users are written straight into our store (bench/store_seed.py: the exact record format, one shared Argon2id
 hash) with the workers stopped, then read back through AdminGetUser/ListUsers; moto gets the same users in its
 in-memory backend (bench/moto_seeded.py). wrk (bench/wrk/requests.lua) drives each operation at each connection
-count. One table comes out: req/s, p50, p99, 4xx/5xx responses per system and operation; ours/ceiling and
-ours/moto; CPU per request of the workers and of nginx; the median time inside the worker (from its access log);
+count. One table comes out: req/s, p50, p99, 4xx/5xx responses per system and operation; ours/ceiling (each of
+our runs against a ceiling run made just before it, outside smoke runs) and ours/moto; CPU per request of the workers and of nginx; the median time inside the worker (from its access log);
 how much of the machine's CPU other processes took during the run. Then the KDF bound for the operations that hash
 a password, the time of one durable write, and the workers' and moto's memory afterwards. With more than 1,000
 users, GetUser and AdminGetUser also run on a second pool of 1,000 users, for the same-run comparison.
@@ -605,7 +605,9 @@ class Bench:
 
     # ---- one wrk run -------------------------------------------------------------------------------------------
 
-    def wrk(self, system: System, op: str, conns: int, items: list[dict], path: str = "/") -> dict | None:
+    def wrk(self, system: System, op: str, conns: int, items: list[dict], path: str = "/",
+            label: str | None = None) -> dict | None:
+        """One wrk run of `op`; its result is filed under `label` (default: `op`)."""
         self.run_counter += 1
         run = f"r{self.run_counter}x{random.randrange(1 << 30):x}"
         spec = self.dir / f"spec-{self.run_counter}-{system.name}-{op}-{conns}.lua"
@@ -646,7 +648,7 @@ class Bench:
             return None
         r = json.loads(line[len("BENCH_RESULT "):])
         n = max(1, r["requests"])
-        r.update(system=system.name, op=op, conns=conns, rps=r["requests"] / (r["duration_us"] / 1e6),
+        r.update(system=system.name, op=label or op, conns=conns, rps=r["requests"] / (r["duration_us"] / 1e6),
                  wall=wall, errors=r["connect"] + r["read"] + r["write"] + r["timeout"], non2xx=r["status"],
                  expected_status=200 if op == "ping" else self.expected_status(system, op))
         r["server_cpu_us"] = (cpu1 - cpu0) / n * 1e6
@@ -667,7 +669,7 @@ class Bench:
             flag += f"  socket errors/timeouts {r['errors']}"
         if r["non2xx"]:
             flag += f"  status>=400: {r['non2xx']}" + (" (expected)" if r["expected_status"] != 200 else "")
-        log(f"{system.name:5} {op:23} c={conns:<3} {r['rps']:9.1f} req/s  p50 {r['p50_us'] / 1000:7.2f} ms  "
+        log(f"{system.name:5} {label or op:23} c={conns:<3} {r['rps']:9.1f} req/s  p50 {r['p50_us'] / 1000:7.2f} ms  "
             f"p99 {r['p99_us'] / 1000:7.2f} ms{flag}")
         return r
 
@@ -792,7 +794,10 @@ class Bench:
             log(f"durable write (temp, fsync, rename, folder fsync) in the store's file system: {durable:.2f} ms")
         self.durable = durable
 
-        # Ceiling first, then each operation on each system (ours, then moto) at each connection count.
+        # Ceiling first, then each operation on each system (ours, then moto) at each connection count. Outside a
+        # smoke run, each of our runs is paired with a ceiling run made just before it at the same connection count
+        # ("ceiling:<op>"): its ours/ceiling ratio then compares two runs seconds apart, not one minutes apart, so
+        # the machine's drift over the whole run (the ceiling alone moved by 20-30 % on this machine) stays out of it.
         ping = [{"method": "GET", "path": "/ping", "headers": {"Host": ours.endpoint.host}}]
         for c in self.connections:
             self.check(self.wrk(ours, "ping", c, ping, "/ping"))
@@ -801,6 +806,9 @@ class Bench:
                 if op in missing[s.name]:
                     continue
                 for c in self.connections:
+                    if s is ours and not self.smoke:
+                        paired = self.wrk(ours, "ping", c, ping, "/ping", label="ceiling:" + op)
+                        self.check(paired)
                     if op == "ConfirmForgotPassword" and s.name == "ours":
                         self.reset_codes()
                     self.check(self.wrk(s, op, c, self.items(s, op)))
@@ -878,7 +886,7 @@ class Bench:
             for c in self.connections:
                 o = by.get(("ours", op, c))
                 m = by.get(("moto", op, c))
-                ceil = by.get(("ours", "ping", c))
+                ceil = by.get(("ours", "ceiling:" + op, c)) or by.get(("ours", "ping", c))
                 if o is None and m is None:
                     continue
                 name = "ceiling (GET /ping)" if op == "ping" else op
@@ -908,6 +916,17 @@ class Bench:
               "(accept to finish, lock waits included).")
         print("others' CPU: share of the machine's CPU (all cores) used during the run by processes the benchmark "
               "did not start (ours run / moto's run); such load lowers every figure of that run.")
+        paired = [r for r in self.results if r["op"].startswith("ceiling:")]
+        if paired:
+            spans = []
+            for c in self.connections:
+                rps = [r["rps"] for r in paired if r["conns"] == c] + [r["rps"] for r in self.results
+                                                                        if r["op"] == "ping" and r["conns"] == c]
+                if rps:
+                    spans.append(f"{min(rps):.0f}-{max(rps):.0f} req/s at {c}")
+            print("ours/ceiling: each of our runs against a ceiling run made just before it at the same connection "
+                  f"count (the row above is the first of them); the {len(paired) + len(self.connections)} ceiling "
+                  f"runs gave {', '.join(spans)}.")
         steal = [r["cpu_steal_pct"] for r in self.results]
         if steal and max(steal) >= 1:
             print(f"hypervisor steal during the runs: up to {max(steal):.0f} % of the CPU.")
