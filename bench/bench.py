@@ -38,6 +38,8 @@ Settings (environment):
   BENCH_GLIBC_TUNABLES  an experiment: GLIBC_TUNABLES for the workers (docs/BENCHMARKS.md, lever 10)
   BENCH_LAYOUT       an experiment: the workers' PROCESSESxTHREADS instead of production's 2x8 (e.g. 2x4)
   BENCH_NGINX_KEEPALIVE an experiment: N kept FastCGI connections per nginx worker instead of 32; 0 for none
+  BENCH_DIR          an experiment: the folder the run's temp folder (data, sockets, logs) is made in, instead of
+                     /tmp: e.g. another file system (docs/BENCHMARKS.md: ext4 with and without a journal)
 
 usage: bench/bench.py [--smoke]
 """
@@ -326,7 +328,7 @@ class Bench:
         self.log_level = os.environ.get("BENCH_LOG_LEVEL", "info")
         self.perf = os.environ.get("BENCH_PERF") == "1" and shutil.which("perf") is not None
         self.keep = os.environ.get("BENCH_KEEP") == "1"
-        self.dir = Path(tempfile.mkdtemp(prefix="cognito-bench-", dir="/tmp"))
+        self.dir = Path(tempfile.mkdtemp(prefix="cognito-bench-", dir=os.environ.get("BENCH_DIR") or "/tmp"))
         self.procs = Processes()
         self.results: list[dict] = []
         self.failures: list[str] = []
