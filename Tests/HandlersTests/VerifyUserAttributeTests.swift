@@ -3,10 +3,6 @@ import Testing
 
 @testable import Handlers
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 struct VerifyUserAttributeTests {
     func verify(_ s: SelfService, _ attribute: String, _ code: String) -> JSON {
         s.input(["AttributeName": .string(attribute), "Code": .string(code)])
@@ -46,35 +42,6 @@ struct VerifyUserAttributeTests {
         s.h.ok("VerifyUserAttribute", verify(s, "email", code))
         #expect(try AdminUsers.stored(s.h, s.f.poolId, "new@example.org")?.username == "alice")
         #expect(try AdminUsers.stored(s.h, s.f.poolId, "alice@example.com") == nil)
-    }
-
-    /// Asking for a code and checking one write the user's record alone: both complete while another transaction
-    /// holds the pool's LOCK_SH (a LOCK_EX change would wait for it). The verified alias move above still works: it
-    /// runs again under LOCK_EX.
-    @Test func codesAreWrittenUnderTheUsersLockBesideReaders() throws {
-        let s = try SelfService()
-        try s.f.update { $0.attributes["email_verified"] = "false" }
-        let reader = open(s.h.store.poolDirectory(s.f.poolId) + "/lock", O_RDONLY)
-        defer { close(reader) }
-        #expect(flock(reader, LOCK_SH) == 0)
-        let done = DispatchSemaphore(value: 0)
-        let outcomes = LockedBox<[String]>([])
-        // The harness is used from this one other thread only while the test thread merely waits.
-        nonisolated(unsafe) let setup = s
-        Thread {
-            let asked = setup.h.call("GetUserAttributeVerificationCode", setup.input(["AttributeName": "email"]))
-            let code = setup.h.outbox().last?.code ?? "-"
-            let wrong = setup.h.call("VerifyUserAttribute", self.verify(setup, "email", Self.wrong(code)))
-            let right = setup.h.call("VerifyUserAttribute", self.verify(setup, "email", code))
-            outcomes.mutate { $0 = [asked, wrong, right].map { $0.body["__type"]?.stringValue ?? "ok" } }
-            done.signal()
-        }.start()
-        let finished = done.wait(timeout: .now() + 20) == .success
-        flock(reader, LOCK_UN)
-        if !finished { done.wait() }
-        #expect(finished, "a code operation waited for the pool's lock")
-        #expect(outcomes.value == ["ok", "CodeMismatchException", "ok"])
-        #expect(try s.alice().emailVerified)
     }
 
     // MARK: Wrong, stale and too many codes

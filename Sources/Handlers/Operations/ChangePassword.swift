@@ -2,7 +2,7 @@ import Foundation
 
 /// Changes the signed-in user's password: the previous one proves who they are, the new one meets the pool's policy.
 struct ChangePassword: Operation {
-    // - The access token goes through `TokenCheck`: before the slow work, and again under the exclusive lock.
+    // - The access token goes through `TokenCheck`: before the slow work, and again under the user's lock.
     // - The proposed password is checked against the policy first ("Password does not conform to policy: ..."), so
     //   a request that cannot succeed costs no hash.
     // - PreviousPassword counts toward the sign-in lockout (`SignIn.Lockout`): a wrong one is NotAuthorizedException
@@ -15,7 +15,7 @@ struct ChangePassword: Operation {
     //   passwords, the current one included (`PasswordHistory`): PasswordHistoryPolicyViolationException, and nothing
     //   is recorded, not even the correct previous password. A wrong previous password never reaches this check.
     // - Verifying the previous password, checking the history and hashing the new one run outside any lock. Under the
-    //   exclusive lock the stored hash must still be the one verified and the history still covered by the one
+    //   user's lock the stored hash must still be the one verified and the history still covered by the one
     //   checked; if either changed meanwhile (a sign-in's rehash, an administrator's new password, a larger history
     //   size) nothing is recorded and the check starts over once.
     // - PreviousPassword may be left out only by a user who has no password (AWS: "If the user has no password and
@@ -55,8 +55,8 @@ struct ChangePassword: Operation {
         if correct { try history.check(input.proposedPassword, with: services.passwords) }
         let hash = correct ? try services.passwords.hash(input.proposedPassword, random: services.random) : nil
 
-        let outcome = try TokenCheck.withPool(verified.poolId, services, .exclusive) { tx -> Outcome in
-            let access = try verified.confirm(in: tx)
+        // Only the user's record is written: a change under the user's lock, the token confirmed again there.
+        let outcome = try TokenCheck.changeUser(verified, services) { access, tx -> Outcome in
             let current = access.user
             guard current.passwordHash == stored else { return retry ? .again : .refused(SignIn.incorrect) }
             guard !SignIn.Lockout.isLocked(current, now: now) else { return .refused(Self.locked) }
@@ -81,7 +81,7 @@ struct ChangePassword: Operation {
         }
     }
 
-    /// What the exclusive section decided.
+    /// What the section under the user's lock decided.
     private enum Outcome {
         case done
         /// The stored hash, or the history, changed since it was verified: check again against the new one.

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Sends the signed-in user a 24-hour code for VerifyUserAttribute to their email address or phone number.
 struct GetUserAttributeVerificationCode: Operation {
     static let name = "GetUserAttributeVerificationCode"
@@ -14,41 +12,29 @@ struct GetUserAttributeVerificationCode: Operation {
         let now = services.clock.now()
         let name = input.attributeName
         let verified = try TokenCheck.verify(input.accessToken, services)
-        // Only the user's record is written: a `.oneUser` change, under the user's lock (the token confirmed again
-        // there, as the record may have changed before we held it).
-        let message = try TokenCheck.withPool(verified.poolId, services, .oneUser) { tx -> Message in
-            let found = try verified.confirm(in: tx)
+        // Only the user's record is written: a change under the user's lock.
+        let message = try TokenCheck.changeUser(verified, services) { access, tx -> Message in
             let kind = try Self.verifiable(name)
-            return try tx.withUserLock(UserKey.username(found.user.username, in: found.pool)) { tx in
-                try issue(name, kind: kind, verified, tx, now: now)
+            // A new value waiting for verification (AttributesRequireVerificationBeforeUpdate) is the one to prove;
+            // else the current one. An already verified value may be verified again, as AWS allows.
+            guard let destination = Self.valueToVerify(name, of: access.user) else {
+                throw AWSError.invalidParameter(
+                    name == "email"
+                        ? "User does not have a valid registered email"
+                        : "User does not have a valid registered phone number")
             }
+            var user = access.user
+            // Supersedes an earlier code for this attribute; durable before it is delivered.
+            let code = VerificationCode.issue(
+                .attribute(name), in: &user.codes, now: now, random: services.random, secret: services.store.secret)
+            try tx.saveUser(user, previous: access.user, in: access.pool)
+            return MessageTemplates.verificationMessage(
+                pool: access.pool, kind: .verifyUserAttribute, medium: kind.medium, destination: destination,
+                attributeName: name, code: code, username: UserCreation.signInName(of: access.user, in: access.pool),
+                date: now)
         }
         let details = try AttributeUpdate.deliver([message], services: services)
         return GetUserAttributeVerificationCodeOutput(codeDeliveryDetails: details.first)
-    }
-
-    /// Issues and stores the code for the user the token names (under their lock); returns the message to send.
-    private func issue(
-        _ name: String, kind: AttributeUpdate.Verifiable, _ verified: VerifiedToken, _ tx: PoolTransaction, now: Date
-    ) throws -> Message {
-        let access = try verified.confirm(in: tx)
-        // A new value waiting for verification (AttributesRequireVerificationBeforeUpdate) is the one to prove;
-        // else the current one. An already verified value may be verified again, as AWS allows.
-        guard let destination = Self.valueToVerify(name, of: access.user) else {
-            throw AWSError.invalidParameter(
-                name == "email"
-                    ? "User does not have a valid registered email"
-                    : "User does not have a valid registered phone number")
-        }
-        var user = access.user
-        // Supersedes an earlier code for this attribute; durable before it is delivered.
-        let code = VerificationCode.issue(
-            .attribute(name), in: &user.codes, now: now, random: services.random, secret: services.store.secret)
-        try tx.saveUser(user, previous: access.user, in: access.pool)
-        return MessageTemplates.verificationMessage(
-            pool: access.pool, kind: .verifyUserAttribute, medium: kind.medium, destination: destination,
-            attributeName: name, code: code, username: UserCreation.signInName(of: access.user, in: access.pool),
-            date: now)
     }
 }
 

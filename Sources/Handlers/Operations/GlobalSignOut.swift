@@ -10,7 +10,9 @@ struct GlobalSignOut: Operation {
     init(_ services: Services) { self.services = services }
 
     func run(_ input: GlobalSignOutInput) throws -> GlobalSignOutOutput {
-        try TokenCheck.authorize(input.accessToken, services, .exclusive) { access, tx in
+        // Only the user's record is written: a change under the user's lock.
+        let verified = try TokenCheck.verify(input.accessToken, services)
+        try TokenCheck.changeUser(verified, services) { access, tx in
             var user = access.user
             Self.signOut(&user, now: services.clock.now())
             try tx.saveUser(user, previous: access.user, in: access.pool)

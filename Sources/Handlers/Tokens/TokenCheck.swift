@@ -83,6 +83,22 @@ public enum TokenCheck {
         }
     }
 
+    /// Runs `body` as a change of the token's user's record alone: a `.oneUser` transaction (the pool's `LOCK_SH`
+    /// plus the user's lock stripe), the token confirmed again once the user's lock is held (the record may have
+    /// changed before). A body whose change needs more than that record (an alias entry) is stopped at that write and
+    /// run again from the start under the pool's `LOCK_EX` (`Store.withPool`), so it must do nothing but store reads
+    /// and writes.
+    public static func changeUser<T>(
+        _ verified: VerifiedToken, _ services: Services, _ body: (AuthorizedAccess, PoolTransaction) throws -> T
+    ) throws -> T {
+        try withPool(verified.poolId, services, .oneUser) { tx in
+            let found = try verified.confirm(in: tx)
+            return try tx.withUserLock(UserKey.username(found.user.username, in: found.pool)) { tx in
+                try body(verified.confirm(in: tx), tx)
+            }
+        }
+    }
+
     /// `store.withPool`, with a pool deleted since the token was verified answered as a bad token, not as
     /// ResourceNotFoundException.
     public static func withPool<T>(
