@@ -7,25 +7,31 @@ import Testing
 import Glibc
 #endif
 
-/// The signed-in user's own changes that write their record alone run under the user's lock (`TokenCheck.changeUser`):
-/// the pool's `LOCK_SH` plus the user's stripe, so they complete while another transaction holds the pool's `LOCK_SH`,
-/// which a `LOCK_EX` change would wait for.
+/// Changes that write one user's record alone run under the user's lock (the signed-in user's own through
+/// `TokenCheck.changeUser`): the pool's `LOCK_SH` plus the user's stripe, so they complete while another transaction
+/// holds the pool's `LOCK_SH`, which a `LOCK_EX` change would wait for.
 struct UserLockTests {
     /// Runs `calls` on another thread while this one holds the pool's `LOCK_SH`; returns each answer's `__type` ("ok"
     /// for a success), or nil when they did not finish within 20 s (they waited for the pool's lock).
     static func besideAReader(_ s: SelfService, _ calls: @escaping (Harness) -> [(status: Int, body: JSON)])
         -> [String]?
     {
-        let reader = open(s.h.store.poolDirectory(s.f.poolId) + "/lock", O_RDONLY)
+        besideAReader(s.h, s.f.poolId, calls)
+    }
+
+    static func besideAReader(
+        _ h: Harness, _ poolId: String, _ calls: @escaping (Harness) -> [(status: Int, body: JSON)]
+    ) -> [String]? {
+        let reader = open(h.store.poolDirectory(poolId) + "/lock", O_RDONLY)
         defer { close(reader) }
         #expect(flock(reader, LOCK_SH) == 0)
         let done = DispatchSemaphore(value: 0)
         let outcomes = LockedBox<[String]>([])
         // The harness is used from this one other thread only while the test thread merely waits.
-        nonisolated(unsafe) let h = s.h
+        nonisolated(unsafe) let harness = h
         nonisolated(unsafe) let run = calls
         Thread {
-            let answers = run(h)
+            let answers = run(harness)
             outcomes.mutate { $0 = answers.map { $0.body["__type"]?.stringValue ?? "ok" } }
             done.signal()
         }.start()
@@ -60,5 +66,24 @@ struct UserLockTests {
         #expect(outcomes == ["ok", "ok"])
         let alice = try s.alice()
         #expect(alice.passwordHash != nil && alice.signedOutAt != nil)
+    }
+
+    @Test func recoveryAndSignUpCodesAreIssuedBesideReaders() throws {
+        let r = try Recovery()
+        try r.addUser()
+        let outcomes = Self.besideAReader(r.h, r.poolId) { h in
+            [h.call("ForgotPassword", ["ClientId": .string(r.clientId), "Username": "alice"])]
+        }
+        #expect(outcomes == ["ok"])
+        #expect(try r.user().codes[CodePurpose.forgotPassword.key] != nil)
+
+        let h = try Harness()
+        let (poolId, client) = SignUps.setUp(h, SignUps.emailPool)
+        SignUps.signUp(h, client, "ann@example.com")
+        let resent = Self.besideAReader(h, poolId) { h in
+            [h.call("ResendConfirmationCode", client.input("ann@example.com"))]
+        }
+        #expect(resent == ["ok"])
+        #expect(h.outbox().count == 2)
     }
 }

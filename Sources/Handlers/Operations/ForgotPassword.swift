@@ -19,7 +19,9 @@ struct ForgotPassword: Operation {
         // `InvalidParameterException` in both modes, as AWS's user-existence guide lists it for ENABLED too.
         let now = services.clock.now()
         let store = services.store
-        let outcome = try PublicClient.withClient(input.clientId, in: store, .exclusive) { tx, client -> Outcome in
+        // Only the user's record is written (the code): a `.oneUser` change. The user is found once to learn whose
+        // lock to take, then found and checked again under it.
+        let outcome = try PublicClient.withClient(input.clientId, in: store, .oneUser) { tx, client -> Outcome in
             try PublicClient.checkSecretHash(input.secretHash, username: input.username, client: client)
             let pool = try tx.pool()
             // admin_only "prevents self-service account recovery"; moto reproduces AWS's answer.
@@ -38,25 +40,29 @@ struct ForgotPassword: Operation {
                 return .simulated(details)
             }
             let hideExistence = client.effectivePreventUserExistenceErrors == .enabled
-            guard let user = try tx.findUser(input.username, in: pool), user.enabled else {
+            func unknown() throws -> Outcome {
                 if hideExistence { return try simulated() }
                 throw AWSError(.userNotFound, "Username/client id combination not found.")
             }
-            if user.status == .forceChangePassword {
-                if hideExistence { return try simulated() }
-                throw AWSError.notAuthorized("User password cannot be reset in the current state.")
+            guard let found = try tx.findUser(input.username, in: pool), found.enabled else { return try unknown() }
+            return try tx.withUserLock(UserKey.username(found.username, in: pool)) { tx in
+                guard let user = try tx.findUser(input.username, in: pool), user.enabled else { return try unknown() }
+                if user.status == .forceChangePassword {
+                    if hideExistence { return try simulated() }
+                    throw AWSError.notAuthorized("User password cannot be reset in the current state.")
+                }
+                guard let destination = user.recoveryDestination(in: pool) else { throw Self.noDestination }
+                // The new code supersedes any earlier one; it is durable before it is delivered.
+                var changed = user
+                let code = VerificationCode.issue(
+                    .forgotPassword, in: &changed.codes, now: now, random: services.random, secret: store.secret)
+                try tx.saveUser(changed, previous: user, in: pool)
+                return .send(
+                    MessageTemplates.verificationMessage(
+                        pool: pool, kind: .forgotPassword, medium: destination.medium, destination: destination.value,
+                        attributeName: destination.attribute, code: code,
+                        username: UserCreation.signInName(of: user, in: pool), date: now))
             }
-            guard let destination = user.recoveryDestination(in: pool) else { throw Self.noDestination }
-            // The new code supersedes any earlier one; it is durable before it is delivered.
-            var changed = user
-            let code = VerificationCode.issue(
-                .forgotPassword, in: &changed.codes, now: now, random: services.random, secret: store.secret)
-            try tx.saveUser(changed, previous: user, in: pool)
-            return .send(
-                MessageTemplates.verificationMessage(
-                    pool: pool, kind: .forgotPassword, medium: destination.medium, destination: destination.value,
-                    attributeName: destination.attribute, code: code,
-                    username: UserCreation.signInName(of: user, in: pool), date: now))
         }
         switch outcome {
         case .send(let message):

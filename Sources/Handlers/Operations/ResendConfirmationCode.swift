@@ -1,6 +1,7 @@
 /// Sends an unconfirmed user a new sign-up code, which supersedes the pending one.
 struct ResendConfirmationCode: Operation {
-    // The code is issued and stored under the pool's exclusive lock and delivered after it, once durable. An unknown
+    // The code is issued and stored under the user's lock (a `.oneUser` change: only their record is written) and
+    // delivered after it, once durable. An unknown
     // user is `UserNotFoundException` ("Username/client id combination not found."); under the client's
     // PreventUserExistenceErrors ENABLED it gets the answer a real user would, with a simulated destination
     // (`UserCreation.simulatedDestination`), and nothing is written or sent.
@@ -18,10 +19,10 @@ struct ResendConfirmationCode: Operation {
     func run(_ input: ResendConfirmationCodeInput) throws -> ResendConfirmationCodeOutput {
         let store = services.store
         let now = services.clock.now()
-        let outcome: Outcome = try PublicClient.withClient(input.clientId, in: store, .exclusive) { tx, client in
+        let outcome: Outcome = try PublicClient.withClient(input.clientId, in: store, .oneUser) { tx, client in
             try PublicClient.checkSecretHash(input.secretHash, username: input.username, client: client)
             let pool = try tx.pool()
-            guard let previous = try tx.findUser(input.username, in: pool) else {
+            func unknown() throws -> Outcome {
                 guard client.effectivePreventUserExistenceErrors == .enabled else {
                     throw AWSError(.userNotFound, "Username/client id combination not found.")
                 }
@@ -30,18 +31,23 @@ struct ResendConfirmationCode: Operation {
                 else { throw Self.noAutoVerification }
                 return .simulated(simulated)
             }
-            guard previous.status == .unconfirmed else {
-                throw AWSError.invalidParameter("User is already confirmed.")
+            // Found once to learn whose lock to take, then found and checked again under it.
+            guard let found = try tx.findUser(input.username, in: pool) else { return try unknown() }
+            return try tx.withUserLock(UserKey.username(found.username, in: pool)) { tx in
+                guard let previous = try tx.findUser(input.username, in: pool) else { return try unknown() }
+                guard previous.status == .unconfirmed else {
+                    throw AWSError.invalidParameter("User is already confirmed.")
+                }
+                guard let destination = UserCreation.confirmationDestination(of: previous, in: pool) else {
+                    throw Self.noAutoVerification
+                }
+                var user = previous
+                let code = VerificationCode.issue(
+                    .signUp, in: &user.codes, now: now, random: services.random, secret: store.secret)
+                try tx.saveUser(user, previous: previous, in: pool)
+                return .send(UserCreation.confirmationMessage(
+                    .resendCode, to: destination, code: code, user: user, pool: pool, now: now))
             }
-            guard let destination = UserCreation.confirmationDestination(of: previous, in: pool) else {
-                throw Self.noAutoVerification
-            }
-            var user = previous
-            let code = VerificationCode.issue(
-                .signUp, in: &user.codes, now: now, random: services.random, secret: store.secret)
-            try tx.saveUser(user, previous: previous, in: pool)
-            return .send(
-                UserCreation.confirmationMessage(.resendCode, to: destination, code: code, user: user, pool: pool, now: now))
         }
         switch outcome {
         case .simulated(let details):
