@@ -86,4 +86,23 @@ struct UserLockTests {
         #expect(resent == ["ok"])
         #expect(h.outbox().count == 2)
     }
+
+    @Test func rotatingRefreshesAndRevocationsRunBesideReaders() throws {
+        let s = try SignIns.setUp(client: [
+            "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+            "RefreshTokenRotation": ["Feature": "ENABLED", "RetryGracePeriodSeconds": 0],
+        ])
+        try s.addUser()
+        let first = try #require(s.signIn()["RefreshToken"]?.stringValue)
+        let refresh = s.refresh(first)
+        let clientId = s.client.id
+        let outcomes = Self.besideAReader(s.h, s.poolId) { h in
+            let rotated = h.call("InitiateAuth", refresh)
+            let second = rotated.body["AuthenticationResult"]?["RefreshToken"]?.stringValue ?? "-"
+            let revoked = h.call("RevokeToken", RevokeTokenTests.input(second, clientId))
+            return [rotated, revoked]
+        }
+        #expect(outcomes == ["ok", "ok"])
+        #expect(RefreshTokens.records(of: try s.user()).allSatisfy(\.revoked))
+    }
 }

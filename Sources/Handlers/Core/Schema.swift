@@ -106,7 +106,8 @@ public final class Pattern: @unchecked Sendable {
                 guard let one = try? NSRegularExpression(pattern: "\\A(?:\(text))\\z", options: []) else { return nil }
                 let admits = (0..<128).map { byte in
                     let text = String(UnicodeScalar(UInt8(byte)))
-                    return one.firstMatch(in: text, options: [], range: NSRange(location: 0, length: text.utf16.count)) != nil
+                    let whole = NSRange(location: 0, length: text.utf16.count)
+                    return one.firstMatch(in: text, options: [], range: whole) != nil
                 }
                 atoms.append(Atom(admits: admits, repeats: quantifier != nil, min: quantifier == "*" ? 0 : 1))
             }

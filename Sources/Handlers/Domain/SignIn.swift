@@ -246,7 +246,8 @@ public struct SignIn {
     /// the user's username as the pool stores it (in a pool that signs in by email that is the generated id, which is
     /// also the `sub`), not over what the user typed at sign-in; the `sub` is accepted too.
     private func refresh(_ flow: AuthFlowType, _ parameters: [String: String]) throws -> AuthenticationResultType {
-        // Refreshing writes only when the client rotates refresh tokens: a shared lock otherwise.
+        // Refreshing writes only when the client rotates refresh tokens: a shared lock otherwise, and then the user's
+        // lock (a `.oneUser` change: only their record is written), the token validated again under it.
         func attempt(_ mode: Store.LockMode) throws -> UnsignedTokens? {
             try route.withClient(services.store, mode) { tx, client in
                 try Self.checkAllowed(flow, by: client)
@@ -258,22 +259,30 @@ public struct SignIn {
                     try PublicClient.checkSecretHash(nil, username: "", client: client)
                 }
                 let pool = try tx.pool()
-                var (user, record) = try RefreshTokens.validate(
-                    token, clientId: client.clientId ?? "", in: tx, pool: pool, services: services)
-                do {
-                    try PublicClient.checkSecretHash(secretHash, username: user.username, client: client)
-                } catch {
-                    try PublicClient.checkSecretHash(secretHash, username: user.sub, client: client)
+                func issue(_ tx: PoolTransaction) throws -> UnsignedTokens? {
+                    var (user, record) = try RefreshTokens.validate(
+                        token, clientId: client.clientId ?? "", in: tx, pool: pool, services: services)
+                    do {
+                        try PublicClient.checkSecretHash(secretHash, username: user.username, client: client)
+                    } catch {
+                        try PublicClient.checkSecretHash(secretHash, username: user.sub, client: client)
+                    }
+                    guard user.enabled else { throw TokenCheck.userDisabled }
+                    if client.refreshTokenRotation?.feature == .enabled && mode == .shared { return nil }
+                    let old = user
+                    let unsigned = try TokenIssuer(services).refresh(
+                        pool: pool, client: client, user: &user, from: record)
+                    if unsigned.userChanged { try tx.saveUser(user, previous: old, in: pool) }
+                    return unsigned
                 }
-                guard user.enabled else { throw TokenCheck.userDisabled }
-                if client.refreshTokenRotation?.feature == .enabled && mode == .shared { return nil }
-                let old = user
-                let unsigned = try TokenIssuer(services).refresh(pool: pool, client: client, user: &user, from: record)
-                if unsigned.userChanged { try tx.saveUser(user, previous: old, in: pool) }
-                return unsigned
+                guard mode == .oneUser else { return try issue(tx) }
+                let holder = try RefreshTokens.validate(
+                    token, clientId: client.clientId ?? "", in: tx, pool: pool, services: services
+                ).user
+                return try tx.withUserLock(UserKey.username(holder.username, in: pool)) { tx in try issue(tx) }
             }
         }
-        guard let unsigned = try attempt(.shared) ?? attempt(.exclusive) else { throw AWSError.internalError }
+        guard let unsigned = try attempt(.shared) ?? attempt(.oneUser) else { throw AWSError.internalError }
         return try unsigned.sign(services)
     }
 

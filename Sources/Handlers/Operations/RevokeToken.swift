@@ -28,9 +28,10 @@ struct RevokeToken: Operation {
 
     func run(_ input: RevokeTokenInput) throws -> RevokeTokenOutput {
         let presented = Self.classify(input.token, secret: services.store.secret)
-        // Only one of our refresh tokens can lead to a write; anything else needs no more than a shared lock.
+        // Only one of our refresh tokens can lead to a write, of its user's record alone (a `.oneUser` change, under
+        // that user's lock); anything else needs no more than a shared lock.
         let mode: Store.LockMode
-        if case .refreshToken = presented { mode = .exclusive } else { mode = .shared }
+        if case .refreshToken = presented { mode = .oneUser } else { mode = .shared }
         do {
             try PublicClient.withClient(input.clientId, in: services.store, mode) { tx, client in
                 try Self.authenticate(client, clientId: input.clientId, secret: input.clientSecret)
@@ -45,8 +46,10 @@ struct RevokeToken: Operation {
                     throw AWSError(.unsupportedTokenType, "Unsupported token type: only refresh tokens can be revoked.")
                 case .refreshToken(let location) where location.poolId != tx.poolId:
                     throw Self.notThisClients(input.clientId)
-                case .refreshToken:
-                    try revoke(input.token, clientId: input.clientId, in: tx)
+                case .refreshToken(let location):
+                    try tx.withUserLock(UserKey.username(location.username, in: try tx.pool())) { tx in
+                        try revoke(input.token, clientId: input.clientId, in: tx)
+                    }
                 }
             }
         } catch let error as AWSError where error == .clientNotFound(input.clientId) {

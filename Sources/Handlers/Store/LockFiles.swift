@@ -14,12 +14,12 @@ import Glibc
 /// waiting for it. `take` hands out a descriptor no one else holds; `putBack` unlocks it before keeping it, so an
 /// idle descriptor never holds a lock.
 ///
-/// A kept descriptor names the lock file's (or folder's) inode, not its path. That is sound because a lock file is never replaced
-/// while its pool exists (`Store`'s layout), a deleted pool's id is never given to another pool (ids are random, and
-/// restoring a backup is done with the workers stopped), and a transaction that finds its pool gone after locking
-/// closes its descriptor (`discard`) instead of keeping it.
+/// A kept descriptor names the lock file's (or folder's) inode, not its path. That is sound because a lock file is
+/// never replaced while its pool exists (`Store`'s layout), a deleted pool's id is never given to another pool (ids
+/// are random, and restoring a backup is done with the workers stopped), and a transaction that finds its pool gone
+/// after locking closes its descriptors (`discard`) instead of keeping them. Each path is always taken the same way
+/// (a pool's lock with its folder, a user's stripe without).
 final class LockFiles: @unchecked Sendable {
-    private let lock = NSLock()
     /// A lock file's descriptor, and its folder's when asked for (else -1).
     struct Handle: Equatable {
         let fd: Int32
@@ -31,6 +31,7 @@ final class LockFiles: @unchecked Sendable {
         }
     }
 
+    private let lock = NSLock()
     private var idle: [String: [Handle]] = [:]
     private var idleCount = 0
     private let capacity: Int
