@@ -67,8 +67,8 @@ TOKEN_POOL = ("a token of a deleted pool is refused by the token check as NotAut
               "(tested): the pool is only ever named by the token")
 IAM_AUTH = ("IAM operations are refused by SigV4 with the errors every AWS service uses (MissingAuthenticationToken, "
             "InvalidSignature, UnrecognizedClient; tested in test_clients.py); keys have no per-operation permissions")
-SERIALIZED = ("every change holds the pool's exclusive flock (Store/Store.swift), so concurrent changes wait for each "
-              "other instead of failing")
+SERIALIZED = ("every change of an app client holds the pool's exclusive flock (Store/Store.swift), so concurrent "
+              "changes wait for each other instead of failing")
 
 EXCLUDED: dict[str, dict[str, str]] = {
     "ConfirmForgotPassword": {
