@@ -260,10 +260,7 @@ struct InitiateAuthTests {
     }
 
     @Test func refreshWithRotation() throws {
-        let s = try SignIns.setUp(client: [
-            "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-            "RefreshTokenRotation": ["Feature": "ENABLED", "RetryGracePeriodSeconds": 0],
-        ])
+        let s = try SignIns.setUp(client: SignIns.rotating)
         try s.addUser()
         let first = try #require(s.signIn()["RefreshToken"]?.stringValue)
         let second = try #require(

@@ -18,6 +18,11 @@ enum SignIns {
         "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
     ]
 
+    /// `publicFlows`, rotating refresh tokens without a grace period.
+    static let rotating: [String: JSON] = publicFlows.merging([
+        "RefreshTokenRotation": ["Feature": "ENABLED", "RetryGracePeriodSeconds": 0]
+    ]) { _, new in new }
+
     /// `flows` and `extra` CreateUserPoolClient members.
     static func flows(_ extra: [String: JSON]) -> [String: JSON] {
         flows.merging(extra) { _, new in new }

@@ -88,10 +88,7 @@ struct UserLockTests {
     }
 
     @Test func rotatingRefreshesAndRevocationsRunBesideReaders() throws {
-        let s = try SignIns.setUp(client: [
-            "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-            "RefreshTokenRotation": ["Feature": "ENABLED", "RetryGracePeriodSeconds": 0],
-        ])
+        let s = try SignIns.setUp(client: SignIns.rotating)
         try s.addUser()
         let first = try #require(s.signIn()["RefreshToken"]?.stringValue)
         let refresh = s.refresh(first)

@@ -39,7 +39,8 @@ struct ChangePassword: Operation {
         let now = services.clock.now()
         let verified = try TokenCheck.verify(input.accessToken, services)
         let access = try TokenCheck.withPool(verified.poolId, services, .shared) { tx in try verified.confirm(in: tx) }
-        try policy(access).validate(input.proposedPassword, wording: .newPassword)
+        let policy = policy(access)
+        try policy.validate(input.proposedPassword, wording: .newPassword)
         if SignIn.Lockout.isLocked(access.user, now: now) { throw Self.locked }
         let stored = access.user.passwordHash
         let correct: Bool
@@ -51,7 +52,7 @@ struct ChangePassword: Operation {
         case (let stored?, let previous?):
             correct = services.passwords.verify(previous, against: stored)
         }
-        let history = PasswordHistory(of: access.user, policy: policy(access))
+        let history = PasswordHistory(of: access.user, policy: policy)
         if correct { try history.check(input.proposedPassword, with: services.passwords) }
         let hash = correct ? try services.passwords.hash(input.proposedPassword, random: services.random) : nil
 
@@ -60,7 +61,7 @@ struct ChangePassword: Operation {
             let current = access.user
             guard current.passwordHash == stored else { return retry ? .again : .refused(SignIn.incorrect) }
             guard !SignIn.Lockout.isLocked(current, now: now) else { return .refused(Self.locked) }
-            let policy = policy(access)
+            let policy = self.policy(access)
             try policy.validate(input.proposedPassword, wording: .newPassword)
             if hash != nil && !history.covers(PasswordHistory(of: current, policy: policy)) {
                 return retry ? .again : .refused(PasswordHistory.changedMeanwhile)

@@ -35,31 +35,17 @@ struct FileStamp: Equatable, Sendable {
             if errno == ENOENT || errno == ENOTDIR { return nil }
             throw FileSystem.Failure(operation: "stat", path: location.path, code: errno)
         }
-        return FileStamp(st)
-    }
-
-    init(_ st: stat) {
         #if canImport(Darwin)
-        self.init(
+        return FileStamp(
             device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size),
             mtime: st.st_mtimespec.tv_sec, mtimeNanos: st.st_mtimespec.tv_nsec,
             ctime: st.st_ctimespec.tv_sec, ctimeNanos: st.st_ctimespec.tv_nsec)
         #else
-        self.init(
+        return FileStamp(
             device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size),
             mtime: st.st_mtim.tv_sec, mtimeNanos: st.st_mtim.tv_nsec,
             ctime: st.st_ctim.tv_sec, ctimeNanos: st.st_ctim.tv_nsec)
         #endif
-    }
-
-    init(device: UInt64, inode: UInt64, size: Int64, mtime: Int, mtimeNanos: Int, ctime: Int, ctimeNanos: Int) {
-        self.device = device
-        self.inode = inode
-        self.size = size
-        self.mtime = mtime
-        self.mtimeNanos = mtimeNanos
-        self.ctime = ctime
-        self.ctimeNanos = ctimeNanos
     }
 
     /// True when the file changed so recently (before `now`, epoch seconds of the wall clock) that an equal stamp

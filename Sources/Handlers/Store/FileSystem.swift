@@ -46,55 +46,31 @@ public enum FileSystem {
     }
 
     static func read(_ location: FileLocation) throws -> [UInt8]? {
-        guard let file = try OpenFile(reading: location) else { return nil }
-        return try file.readAll()
-    }
-
-    /// A file opened for reading, with what `fstat` says of it (its size); closed when the value goes.
-    final class OpenFile {
-        let fd: Int32
-        let path: String
-        let status: stat
-
-        /// nil when the file does not exist.
-        init?(reading location: FileLocation) throws {
-            let path = location.path
-            let fd = openat(location.folder, location.name, O_RDONLY | O_CLOEXEC)
-            if fd < 0 {
-                if errno == ENOENT || errno == ENOTDIR { return nil }
-                throw Failure(operation: "open", path: path, code: errno)
-            }
-            var st = stat()
-            guard fstat(fd, &st) == 0 else {
-                let code = errno
-                close(fd)
-                throw Failure(operation: "fstat", path: path, code: code)
-            }
-            self.fd = fd
-            self.path = path
-            self.status = st
+        let path = location.path
+        let fd = openat(location.folder, location.name, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw Failure(operation: "open", path: path, code: errno)
         }
-
-        deinit { close(fd) }
-
-        /// The file's bytes from its start: as many as it had when opened, fewer if it shrank since.
-        func readAll() throws -> [UInt8] {
-            var out = [UInt8](repeating: 0, count: Int(status.st_size))
-            var done = 0
-            while done < out.count {
-                let n = out.withUnsafeMutableBytes { buf in
-                    Glibc.read(fd, buf.baseAddress! + done, buf.count - done)
-                }
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw Failure(operation: "read", path: path, code: errno)
-                }
-                if n == 0 { break }
-                done += n
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw Failure(operation: "fstat", path: path, code: errno) }
+        // As many bytes as the file had when opened, fewer if it shrank since.
+        var out = [UInt8](repeating: 0, count: Int(st.st_size))
+        var done = 0
+        while done < out.count {
+            let n = out.withUnsafeMutableBytes { buf in
+                Glibc.read(fd, buf.baseAddress! + done, buf.count - done)
             }
-            if done < out.count { out.removeLast(out.count - done) }
-            return out
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw Failure(operation: "read", path: path, code: errno)
+            }
+            if n == 0 { break }
+            done += n
         }
+        if done < out.count { out.removeLast(out.count - done) }
+        return out
     }
 
     /// Replaces `path` with `bytes` atomically and durably.

@@ -55,10 +55,10 @@ final class LockFiles: @unchecked Sendable {
             return handle
         }
         if let reused { return reused }
-        let fd = create ? open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0o600) : open(path, O_RDONLY | O_CLOEXEC)
+        let fd = create ? try Store.openLockFile(path) : open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            if !create, errno == ENOENT || errno == ENOTDIR { return nil }
-            throw FileSystem.Failure(operation: create ? "create" : "open", path: path, code: errno)
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw FileSystem.Failure(operation: "open", path: path, code: errno)
         }
         guard withFolder else { return Handle(fd: fd, folder: -1) }
         let folderPath = FileSystem.parent(of: path)
