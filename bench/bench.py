@@ -5,7 +5,7 @@ In one run, on loopback only, every load bounded in time, and everything it star
 (also on Ctrl-C, on an error and at the overall deadline):
 
 - **ours**: nginx (deploy/cognito-fcgi-locations.conf, rendered as `make run` renders it) in front of
-  `cognito-fcgi serve --processes 2 --threads 8`, the production layout;
+  `cognito-fcgi serve --processes 1 --threads 8` (a supervisor and one worker), the production layout;
 - **ceiling**: the same nginx and the same workers answering `GET /ping`, which the accept loop answers before
   the service (no store, no crypto, no log line): what nginx + libfcgi + the accept loop can do at all;
 - **moto**: moto_server (bench/requirements.txt, in .venv-bench) with the same pool, client and users.
@@ -16,7 +16,7 @@ in-memory backend (bench/moto_seeded.py). wrk (bench/wrk/requests.lua) drives ea
 count. One table comes out: req/s, p50, p99, 4xx/5xx responses per system and operation; ours/ceiling (each of
 our runs against a ceiling run made just before it, outside smoke runs) and ours/moto; CPU per request of the workers and of nginx; the median time inside the worker (from its access log);
 how much of the machine's CPU other processes took during the run. Then the KDF bound for the operations that hash
-a password, the time of one durable write, and the workers' and moto's memory afterwards. With more than 1,000
+a password (cores ÷ one hash's CPU time, measured just before each of their runs), the time of one durable write, and the workers' and moto's memory afterwards. With more than 1,000
 users, GetUser and AdminGetUser also run on a second pool of 1,000 users, for the same-run comparison.
 docs/BENCHMARKS.md has a run and what it means.
 
@@ -36,7 +36,7 @@ Settings (environment):
   BENCH_TIMEOUT      overall deadline in seconds, the build not included (default 900)
   BENCH_KEEP         1: keep the run's temp folder (data, logs, wrk specs)
   BENCH_GLIBC_TUNABLES  an experiment: GLIBC_TUNABLES for the workers (docs/BENCHMARKS.md, lever 10)
-  BENCH_LAYOUT       an experiment: the workers' PROCESSESxTHREADS instead of production's 2x8 (e.g. 2x4)
+  BENCH_LAYOUT       an experiment: the workers' PROCESSESxTHREADS instead of production's 1x8 (e.g. 2x8)
   BENCH_NGINX_KEEPALIVE an experiment: N kept FastCGI connections per nginx worker instead of 32; 0 for none
   BENCH_DIR          an experiment: the folder the run's temp folder (data, sockets, logs) is made in, instead of
                      /tmp: e.g. another file system (docs/BENCHMARKS.md: ext4 with and without a journal)
@@ -343,7 +343,7 @@ class Bench:
         self.moto: System | None = None
         self.worker_proc: subprocess.Popen | None = None
         self.durable: float | None = None
-        layout = os.environ.get("BENCH_LAYOUT", "2x8").lower().split("x")
+        layout = os.environ.get("BENCH_LAYOUT", "1x8").lower().split("x")
         self.processes, self.threads = int(layout[0]), int(layout[1])
 
     # ---- ours --------------------------------------------------------------------------------------------------
@@ -366,14 +366,19 @@ class Bench:
             if time.monotonic() > deadline:
                 raise BenchError("no worker socket after 30 s")
             time.sleep(0.05)
-        # The supervisor's children are the workers that serve.
-        for _ in range(100):
-            kids = children_of(self.worker_proc.pid)
-            if len(kids) >= 2:
-                break
-            time.sleep(0.05)
         if self.ours:
-            self.ours.pids = children_of(self.worker_proc.pid)
+            self.ours.pids = self.worker_pids(wait=True)
+
+    def worker_pids(self, wait: bool = False) -> list[int]:
+        """The processes that serve: the supervisor's children (`serve --socket` supervises even one worker), or
+        the process started itself when it has none (a binary from before that, run with one process)."""
+        assert self.worker_proc is not None
+        for _ in range(100 if wait else 1):
+            kids = children_of(self.worker_proc.pid)
+            if len(kids) >= self.processes:
+                return kids
+            time.sleep(0.05)
+        return children_of(self.worker_proc.pid) or [self.worker_proc.pid]
 
     def stop_workers(self) -> None:
         assert self.worker_proc is not None
@@ -746,6 +751,11 @@ class Bench:
         return {"hash_cpu_ms": cpu * 1000, "hash_wall_ms": wall * 1000, "cores": cores, "bound_rps": cores / cpu,
                 "measured_rps": store_seed.argon2id_parallel_rate(cores)}
 
+    @staticmethod
+    def hash_cpu_ms() -> float:
+        """One Argon2id hash's CPU time now (median of 7, ~0.1 s), for a KDF bound paired with the run after it."""
+        return statistics.median(c for _, c in store_seed.argon2id_times(7)) * 1000
+
     def run(self) -> int:
         started = time.monotonic()
         log(f"{'smoke' if self.smoke else 'bench'}: {self.binary}; {self.users} users; {self.seconds} s per run; "
@@ -813,7 +823,12 @@ class Bench:
                         self.check(paired)
                     if op == "ConfirmForgotPassword" and s.name == "ours":
                         self.reset_codes()
-                    self.check(self.wrk(s, op, c, self.items(s, op)))
+                    # The KDF bound paired the same way: one hash's time moved by up to a third within minutes here.
+                    hash_ms = self.hash_cpu_ms() if s is ours and kdf and op in KDF_OPS else None
+                    result = self.wrk(s, op, c, self.items(s, op))
+                    if result is not None and hash_ms is not None:
+                        result["kdf_hash_cpu_ms"] = hash_ms
+                    self.check(result)
                     time.sleep(0.3)
                     if s is ours and self.ours_small and op in ("GetUser", "AdminGetUser"):
                         self.check(self.wrk(self.ours_small, op, c, self.items(self.ours_small, op)))
@@ -823,7 +838,7 @@ class Bench:
         if self.worker_proc:
             # "After the run": once the workers have finished the requests wrk left queued (nginx keeps feeding them
             # after wrk stops at 32 connections), i.e. when they used no CPU for 0.5 s, or after 10 s at most.
-            workers = children_of(self.worker_proc.pid)
+            workers = self.worker_pids()
             deadline = time.monotonic() + 10
             last = cpu_seconds(workers)
             while time.monotonic() < deadline:
@@ -834,7 +849,8 @@ class Bench:
                 last = now
             for pid in workers:
                 rss[f"worker {pid}"] = memory_kib(pid)
-            rss[f"supervisor {self.worker_proc.pid}"] = memory_kib(self.worker_proc.pid)
+            if workers != [self.worker_proc.pid]:
+                rss[f"supervisor {self.worker_proc.pid}"] = memory_kib(self.worker_proc.pid)
         if self.moto:
             rss[f"moto {self.moto.pids[0]}"] = memory_kib(self.moto.pids[0])
         machine["loadavg_after"] = os.getloadavg()
@@ -937,15 +953,20 @@ class Bench:
                   f"{kdf['hash_cpu_ms']:.1f} ms of CPU ({kdf['hash_wall_ms']:.1f} ms wall); {kdf['cores']} cores / "
                   f"{kdf['hash_cpu_ms']:.1f} ms = {kdf['bound_rps']:.1f} hashes/s. {kdf['cores']} threads hashing "
                   f"together reached {kdf['measured_rps']:.1f}/s just before the runs (the machine's other load).")
+            print("  Each run's ratio uses one hash's time measured just before it (median of 7), as the ceilings are "
+                  "paired: one hash took 14-19 ms within minutes on this machine.")
             for op in sorted(KDF_OPS & set(self.ops)):
                 for c in self.connections:
                     o = by.get(("ours", op, c))
                     if o:
-                        left = kdf["cores"] * (1 - o["cpu_other_pct"] / 100) / (kdf["hash_cpu_ms"] / 1000)
-                        print(f"  {op} c={c}: {o['rps']:.1f} req/s = {o['rps'] / kdf['bound_rps'] * 100:.0f} % of the "
-                              f"KDF bound ({o['rps'] / left * 100:.0f} % of it on the CPU others left, "
-                              f"{o['rps'] / kdf['measured_rps'] * 100:.0f} % of the rate measured before the runs); "
-                              f"worker CPU {o['server_cpu_us'] / 1000:.1f} ms per request")
+                        hash_ms = o.get("kdf_hash_cpu_ms") or kdf["hash_cpu_ms"]
+                        bound = kdf["cores"] / (hash_ms / 1000)
+                        left = bound * (1 - o["cpu_other_pct"] / 100)
+                        print(f"  {op} c={c}: {o['rps']:.1f} req/s = {o['rps'] / bound * 100:.0f} % of the KDF bound "
+                              f"(one hash {hash_ms:.1f} ms just before: {bound:.1f}/s; {o['rps'] / left * 100:.0f} % "
+                              f"of it on the CPU others left; {o['rps'] / kdf['bound_rps'] * 100:.0f} % of the bound "
+                              f"and {o['rps'] / kdf['measured_rps'] * 100:.0f} % of the {kdf['cores']}-thread rate "
+                              f"measured before the runs); worker CPU {o['server_cpu_us'] / 1000:.1f} ms per request")
         small = [r for r in self.results if r["system"] == "ours-1k"]
         if small:
             print(f"\nThe same operations on a pool of 1,000 users in the same store and run ({self.users} above):")

@@ -67,7 +67,7 @@ trap 'exit 129' HUP
 
 # Both run in their own session (setsid, which execs in place, so $! is their PID): Ctrl-C reaches only
 # this script, whose trap stops them in order. Worker logs go to this terminal (stderr).
-setsid "$bin" serve --data "$data" --socket "$socket" --processes 2 --threads 8 --issuer "$endpoint" &
+setsid "$bin" serve --data "$data" --socket "$socket" --processes 1 --threads 8 --issuer "$endpoint" &
 worker_pid=$!
 for _ in $(seq 1 300); do
     [ -S "$socket" ] && break

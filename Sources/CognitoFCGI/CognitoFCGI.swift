@@ -52,7 +52,10 @@ struct Serve: ParsableCommand {
             listenFD = Listener.inherited()
         }
 
-        if settings.processes > 1 && !isChildWorker {
+        // A process that bound its own socket (--socket) has nobody to restart a worker that dies, so it always
+        // supervises, a single worker included; one handed its socket (systemd, spawn-fcgi) has a manager that
+        // restarts it and serves itself unless asked for more than one process.
+        if !isChildWorker && (settings.processes > 1 || settings.socket != nil) {
             try Supervisor(
                 listenFD: listenFD, count: settings.processes, arguments: Self.childArguments(settings), logger: logger
             ).run()

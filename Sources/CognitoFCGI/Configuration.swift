@@ -26,7 +26,7 @@ struct ServeOptions: ParsableArguments {
     @Option(help: "Accept threads per process. (default: 8)")
     var threads: Int?
 
-    @Option(help: "Worker processes sharing the socket (a supervisor restarts any that die). (default: 1)")
+    @Option(help: "Worker processes sharing the socket; with --socket (or more than one) a supervisor restarts any that die. (default: 1)")
     var processes: Int?
 
     @Option(help: "IAM authorization: sigv4 (verify signatures) or any-signature (emulator mode). (default: sigv4)")

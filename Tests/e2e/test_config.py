@@ -132,7 +132,7 @@ def test_the_deploy_doc_config_is_valid(tmp_path: Path):
     assert done.returncode == 0, done.stderr
     values = effective(done.stdout)
     assert values["issuer"] == ("https://auth.example.com", f"file {config}")
-    assert values["processes"] == ("2", f"file {config}")
+    assert values["processes"] == ("1", f"file {config}")
 
 
 class ConfigFileInstance(Instance):
