@@ -117,6 +117,22 @@ struct RespondToAuthChallengeTests {
         #expect(body["AuthenticationResult"]?["AccessToken"] != nil)
     }
 
+    @Test func anAnsweredEmailReleasesTheOldAlias() throws {
+        // The answer moves an alias entry, more than the user's record: the change is made under the pool's
+        // exclusive lock (the store runs it again there), with the same outcome.
+        let s = try SignIns.setUp(["AliasAttributes": ["email"]])
+        try s.addUser("alice", ["email": "alice@example.com", "email_verified": "true"], status: .forceChangePassword)
+        #expect(try AdminUsers.stored(s.h, s.poolId, "alice@example.com") != nil)
+        let session = try Self.session(s)
+        s.h.ok("RespondToAuthChallenge", Self.answer(s, session: session, attributes: ["email": "new@example.com"]))
+        let user = try s.user()
+        #expect(user.status == .confirmed && user.email == "new@example.com")
+        #expect(user.attributes["email_verified"] != "true")
+        #expect(try AdminUsers.stored(s.h, s.poolId, "alice@example.com") == nil)
+        #expect(try AdminUsers.stored(s.h, s.poolId, "new@example.com") == nil)
+        s.signIn("alice", SignIns.newPassword)
+    }
+
     @Test func theUsernameMayBeAnAliasOrTheIdForSrp() throws {
         let s = try SignIns.setUp(SignUps.emailPool)
         s.h.ok("AdminCreateUser", AdminUsers.ids(s.poolId, "bob@example.com", [

@@ -87,6 +87,45 @@ struct UserLockTests {
         #expect(h.outbox().count == 2)
     }
 
+    @Test func signUpsAreConfirmedBesideReaders() throws {
+        // Email as the username: confirming verifies it, and no alias entry changes.
+        let h = try Harness()
+        let (poolId, client) = SignUps.setUp(h, SignUps.emailPool)
+        SignUps.signUp(h, client, "ann@example.com")
+        let code = try #require(SignUps.lastCode(h))
+        let outcomes = Self.besideAReader(h, poolId) { h in
+            [h.call("ConfirmSignUp", client.input("ann@example.com", [
+                "ConfirmationCode": .string(VerifyUserAttributeTests.wrong(code))])),
+             h.call("ConfirmSignUp", client.input("ann@example.com", ["ConfirmationCode": .string(code)]))]
+        }
+        #expect(outcomes == ["CodeMismatchException", "ok"])
+        let ann = try #require(try SignUps.user(h, poolId, "ann@example.com"))
+        #expect(ann.status == .confirmed && ann.attributes["email_verified"] == "true" && ann.codes.isEmpty)
+    }
+
+    @Test func attributesAreDeletedBesideReaders() throws {
+        let s = try SelfService()
+        let outcomes = Self.besideAReader(s) { h in
+            [h.call("DeleteUserAttributes", s.input(["UserAttributeNames": ["name"]])),
+             h.call("AdminDeleteUserAttributes", AdminUsers.ids(s.f.poolId, "alice", ["UserAttributeNames": ["custom:team"]]))]
+        }
+        #expect(outcomes == ["ok", "ok"])
+        let alice = try s.alice()
+        #expect(alice.attributes["name"] == nil && alice.attributes["custom:team"] == nil)
+        #expect(alice.attributes["address"] == "1 Rabbit Hole")
+    }
+
+    @Test func newPasswordChallengesAreAnsweredBesideReaders() throws {
+        let s = try SignIns.setUp()
+        try s.addUser(status: .forceChangePassword)
+        let session = try RespondToAuthChallengeTests.session(s)
+        let answer = RespondToAuthChallengeTests.answer(s, session: session)
+        let outcomes = Self.besideAReader(s.h, s.poolId) { h in [h.call("RespondToAuthChallenge", answer)] }
+        #expect(outcomes == ["ok"])
+        let alice = try s.user()
+        #expect(alice.status == .confirmed && alice.refreshTokens.count == 1)
+    }
+
     @Test func rotatingRefreshesAndRevocationsRunBesideReaders() throws {
         let s = try SignIns.setUp(client: SignIns.rotating)
         try s.addUser()

@@ -76,21 +76,25 @@ public enum AttributeUpdate {
         return try deliver(messages, services: services)
     }
 
-    /// Deletes the attributes `names` from the user `find` names in pool `poolId`.
+    /// Deletes the attributes `names` from the user `find` names in pool `poolId`: as `update`, under the user's lock,
+    /// and again under the pool's exclusive lock when a deleted attribute was a sign-in alias (its entry goes too).
     public static func delete(
         _ names: [String], poolId: String, services: Services,
         user find: (PoolTransaction, UserPoolType) throws -> UserRecord
     ) throws {
         let now = services.clock.now()
-        try services.store.withPool(poolId, .exclusive) { tx in
+        try services.store.withPool(poolId, .oneUser) { tx in
             let pool = try tx.pool()
             try UserAttributes.validateDeletion(names, in: pool)
-            let user = try find(tx, pool)
-            var changed = user
-            for name in names { remove(name, from: &changed) }
-            guard changed != user else { return }
-            changed.modified = now
-            try save(changed, previous: user, in: pool, tx)
+            let found = try find(tx, pool)
+            try tx.withUserLock(UserKey.username(found.username, in: pool)) { tx in
+                let user = try find(tx, pool)
+                var changed = user
+                for name in names { remove(name, from: &changed) }
+                guard changed != user else { return }
+                changed.modified = now
+                try save(changed, previous: user, in: pool, tx)
+            }
         }
     }
 

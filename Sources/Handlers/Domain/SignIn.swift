@@ -317,7 +317,8 @@ public struct SignIn {
     /// attributes the user lacks (others the client may write are accepted too). The session, the user and the
     /// password policy are checked under a shared lock; the password history (`PasswordHistory`: the temporary
     /// password counts) is checked and the new password hashed outside any lock; and the checks run again under the
-    /// exclusive lock before the user becomes CONFIRMED and gets tokens. A history that grew meanwhile (a larger
+    /// user's lock (the pool's exclusive lock when an answered attribute moves an alias) before the user becomes
+    /// CONFIRMED and gets tokens. A history that grew meanwhile (a larger
     /// PasswordHistorySize) is checked again once.
     public func respond(
         to challenge: ChallengeNameType, responses: [String: String], session: String?, retry: Bool = true
@@ -333,7 +334,7 @@ public struct SignIn {
         }
         try history.check(newPassword, with: services.passwords)
         let hash = try services.passwords.hash(newPassword, random: services.random)
-        let locked = try route.withClient(store, .exclusive) { tx, client -> (UnsignedTokens, [Message])? in
+        let change = { (tx: PoolTransaction, client: UserPoolClientType) throws -> (UnsignedTokens, [Message])? in
             let (pool, user, outcome) = try checkAnswer(
                 challenge, responses, session, given: given, tx: tx, client: client, now: now)
             // A password set meanwhile has already ended the session (`AuthSession.matches`); a larger history
@@ -349,6 +350,16 @@ public struct SignIn {
             let unsigned = try TokenIssuer(services).signIn(pool: pool, client: client, user: &changed)
             try AttributeUpdate.save(changed, previous: user, in: pool, tx)
             return (unsigned, outcome.messages)
+        }
+        // Under the user's lock (`.oneUser`): only their record is written, unless an answered attribute moves a
+        // sign-in alias entry, and then the store runs `change` again under the pool's LOCK_EX. The user is looked up
+        // once to learn whose lock to take; a lookup that fails leaves the answer to `checkAnswer`'s own checks, in
+        // their order (without the user's lock, a write could only escalate).
+        let locked = try route.withClient(store, .oneUser) { tx, client -> (UnsignedTokens, [Message])? in
+            guard let username = responses["USERNAME"], !username.isEmpty, let pool = try? tx.pool(),
+                let found = (try? tx.findUser(username, in: pool)) ?? nil
+            else { return try change(tx, client) }
+            return try tx.withUserLock(UserKey.username(found.username, in: pool)) { tx in try change(tx, client) }
         }
         guard let (unsigned, messages) = locked else {
             guard retry else { throw PasswordHistory.changedMeanwhile }
