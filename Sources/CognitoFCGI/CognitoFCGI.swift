@@ -45,6 +45,16 @@ struct Serve: ParsableCommand {
             logger.warning("--auth any-signature: IAM operations accept any well-formed signature (emulator mode)")
         }
 
+        // A process that binds its own socket (--socket) has nobody to restart a worker that dies, so it always
+        // supervises, a single worker included; one handed its socket (systemd, spawn-fcgi) has a manager that
+        // restarts it and serves itself unless asked for more than one process.
+        let supervises = !isChildWorker && (settings.processes > 1 || settings.socket != nil)
+        if supervises {
+            // The data folder is opened (and made) first: one the workers cannot use ends this command with its
+            // error, before a socket exists, instead of workers that die at start and are restarted again and again.
+            _ = try Store(root: settings.data)
+        }
+
         let listenFD: Int32
         if let socket = settings.socket {
             listenFD = try Listener.bind(path: socket, mode: settings.socketMode)
@@ -52,10 +62,7 @@ struct Serve: ParsableCommand {
             listenFD = Listener.inherited()
         }
 
-        // A process that bound its own socket (--socket) has nobody to restart a worker that dies, so it always
-        // supervises, a single worker included; one handed its socket (systemd, spawn-fcgi) has a manager that
-        // restarts it and serves itself unless asked for more than one process.
-        if !isChildWorker && (settings.processes > 1 || settings.socket != nil) {
+        if supervises {
             try Supervisor(
                 listenFD: listenFD, count: settings.processes, arguments: Self.childArguments(settings), logger: logger
             ).run()

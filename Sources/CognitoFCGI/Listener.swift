@@ -67,6 +67,10 @@ enum Listener {
 
 /// Runs `count` worker processes on one listening socket and restarts any that die, until SIGTERM/SIGINT,
 /// which it forwards and then waits for every worker to finish its in-flight requests.
+///
+/// A worker that dies within `quickDeath` of its start is restarted after a delay that doubles each time (from
+/// 0.1 s up to `longestDelay`), so a worker that cannot start (a file it needs became unreadable, say) logs once a
+/// few seconds instead of ten times a second; one that lived longer is restarted after 0.1 s and resets the delay.
 struct Supervisor {
     let listenFD: Int32
     let count: Int
@@ -75,37 +79,65 @@ struct Supervisor {
 
     func run() throws {
         Signals.blockTermination(extra: [SIGCHLD])
-        var children = Set<pid_t>()
-        for _ in 0..<count { children.insert(try spawn()) }
+        var children: [pid_t: Date] = [:]
+        for _ in 0..<count { children[try spawn()] = Date() }
+        // Workers to start again once `restartAt` has come, and the delay after the next quick death.
+        var pending = 0
+        var restartAt = Date.distantFuture
+        var delay = Self.firstDelay
 
         var set = Signals.terminationSet()
         sigaddset(&set, SIGCHLD)
         var stopping = false
-        while !children.isEmpty {
+        while !children.isEmpty || (pending > 0 && !stopping) {
             var sig: Int32 = 0
-            guard sigwait(&set, &sig) == 0 else { continue }
+            if pending > 0 && !stopping {
+                let wait = restartAt.timeIntervalSinceNow
+                if wait <= 0 {
+                    while pending > 0, let pid = try? spawn() {
+                        children[pid] = Date()
+                        pending -= 1
+                    }
+                    // A worker that could not even be spawned is tried again after the longest delay.
+                    restartAt = pending > 0 ? Date().addingTimeInterval(Self.longestDelay) : .distantFuture
+                    continue
+                }
+                // The wait for a restart still answers SIGTERM and SIGCHLD at once.
+                var timeout = timespec(tv_sec: Int(wait), tv_nsec: Int((wait - wait.rounded(.down)) * 1e9))
+                sig = sigtimedwait(&set, nil, &timeout)
+                if sig < 0 { continue }  // the delay is over (EAGAIN), or EINTR
+            } else {
+                guard sigwait(&set, &sig) == 0 else { continue }
+            }
             if sig == SIGTERM || sig == SIGINT {
                 if !stopping {
                     stopping = true
                     logger.info("stopping workers", metadata: ["count": "\(children.count)"])
                 }
-                for pid in children { kill(pid, SIGTERM) }
+                for pid in children.keys { kill(pid, SIGTERM) }
                 continue
             }
-            // SIGCHLD: reap every child that exited; replace it unless we are stopping.
+            // SIGCHLD: reap every child that exited; start another unless we are stopping.
             var status: Int32 = 0
             while true {
                 let pid = waitpid(-1, &status, WNOHANG)
                 if pid <= 0 { break }
-                guard children.remove(pid) != nil else { continue }
-                if !stopping {
-                    logger.error("worker exited unexpectedly; restarting", metadata: ["pid": "\(pid)", "status": "\(status)"])
-                    usleep(100_000)
-                    if let replacement = try? spawn() { children.insert(replacement) }
-                }
+                guard let started = children.removeValue(forKey: pid), !stopping else { continue }
+                let quick = Date().timeIntervalSince(started) < Self.quickDeath
+                let wait = quick ? delay : Self.firstDelay
+                delay = quick ? min(delay * 2, Self.longestDelay) : Self.firstDelay
+                logger.error(
+                    "worker exited unexpectedly; restarting",
+                    metadata: ["pid": "\(pid)", "status": "\(status)", "in": "\(wait)s"])
+                pending += 1
+                restartAt = min(restartAt, Date().addingTimeInterval(wait))
             }
         }
     }
+
+    static let firstDelay: TimeInterval = 0.1
+    static let quickDeath: TimeInterval = 1
+    static let longestDelay: TimeInterval = 10
 
     /// Starts this same executable as a worker with the listening socket as its fd 0.
     private func spawn() throws -> pid_t {

@@ -9,13 +9,15 @@ test_process_managers covers those.)
 from __future__ import annotations
 
 import os
+import re
 import signal
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import Instance
+from conftest import BINARY, Instance
 
 
 def workers_of(instance: Instance) -> list[int]:
@@ -67,3 +69,56 @@ def test_a_worker_that_dies_is_replaced_and_the_store_is_intact(single: Instance
     assert response.status_code == 200, response.text
     assert response.json()["UserPool"]["Name"] == "survives"
     assert workers_of(single) == [new]
+
+
+def test_a_data_folder_the_workers_cannot_use_ends_the_command_before_any_socket(tmp_path: Path):
+    (tmp_path / "file").write_text("")
+    socket_path = tmp_path / "w.sock"
+    done = subprocess.run(
+        [str(BINARY), "serve", "--data", str(tmp_path / "file" / "data"), "--socket", str(socket_path)],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30,
+    )
+    assert done.returncode != 0
+    assert "Not a directory" in done.stderr
+    assert "restarting" not in done.stderr
+    assert not socket_path.exists()
+
+
+def test_a_worker_that_dies_at_start_is_restarted_ever_more_slowly_and_sigterm_still_stops_at_once(tmp_path: Path):
+    data, socket_path, log_path = tmp_path / "data", tmp_path / "w.sock", tmp_path / "worker.log"
+    with open(log_path, "wb") as log:
+        supervisor = subprocess.Popen(
+            [str(BINARY), "serve", "--data", str(data), "--socket", str(socket_path), "--threads", "1"],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while not socket_path.exists():
+            assert supervisor.poll() is None and time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.05)
+        children = Path(f"/proc/{supervisor.pid}/task/{supervisor.pid}/children")
+        while not children.read_text().split():
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        [worker] = [int(p) for p in children.read_text().split()]
+        time.sleep(1.2)  # the worker has run long enough not to count as dying at start
+        # From now on a worker cannot start: the store's secret is a folder.
+        (data / "secret.key").unlink()
+        (data / "secret.key").mkdir()
+        os.kill(worker, signal.SIGKILL)
+        time.sleep(3)
+
+        delays = [float(d) for d in re.findall(r"restarting.*|in=([0-9.]+)s", log_path.read_text()) if d]
+        # The killed worker had run: restarted after 0.1 s; each one dying at start then waits twice as long.
+        assert delays[:4] == [0.1, 0.1, 0.2, 0.4], log_path.read_text()
+        assert len(delays) <= 7, "restarted too often: " + log_path.read_text()
+
+        started = time.monotonic()
+        supervisor.send_signal(signal.SIGTERM)
+        assert supervisor.wait(timeout=5) == 0
+        assert time.monotonic() - started < 2, "SIGTERM waited for the restart delay"
+        assert not socket_path.exists()
+    finally:
+        if supervisor.poll() is None:
+            os.killpg(supervisor.pid, signal.SIGKILL)
+            supervisor.wait()

@@ -318,8 +318,7 @@ public struct SignIn {
     /// password policy are checked under a shared lock; the password history (`PasswordHistory`: the temporary
     /// password counts) is checked and the new password hashed outside any lock; and the checks run again under the
     /// user's lock (the pool's exclusive lock when an answered attribute moves an alias) before the user becomes
-    /// CONFIRMED and gets tokens. A history that grew meanwhile (a larger
-    /// PasswordHistorySize) is checked again once.
+    /// CONFIRMED and gets tokens. A history that grew meanwhile (a larger PasswordHistorySize) is checked again once.
     public func respond(
         to challenge: ChallengeNameType, responses: [String: String], session: String?, retry: Bool = true
     ) throws -> AuthenticationResultType {
