@@ -929,7 +929,7 @@ class Bench:
         print()
         print("≥400: responses with status 400 or above (wrk's \"Non-2xx or 3xx\" count); * = expected "
               "(ConfirmForgotPassword with a wrong code: CodeMismatchException; moto does not check codes).")
-        print("worker CPU: user+system time of both worker processes per request (/proc/<pid>/stat); "
+        print("worker CPU: user+system time of the worker processes per request (/proc/<pid>/stat); "
               "nginx CPU likewise for nginx's master and workers; in-worker: median `us=` of the access log "
               "(accept to finish, lock waits included).")
         print("others' CPU: share of the machine's CPU (all cores) used during the run by processes the benchmark "
