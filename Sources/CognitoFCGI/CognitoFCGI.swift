@@ -50,9 +50,9 @@ struct Serve: ParsableCommand {
         // restarts it and serves itself unless asked for more than one process.
         let supervises = !isChildWorker && (settings.processes > 1 || settings.socket != nil)
         if supervises {
-            // The data folder is opened (and made) first: one the workers cannot use ends this command with its
-            // error, before a socket exists, instead of workers that die at start and are restarted again and again.
-            _ = try Store(root: settings.data)
+            // The data folder is made ready first: one the workers cannot use ends this command with its error,
+            // before a socket exists, instead of workers that die at start and are restarted again and again.
+            try Store.prepare(root: settings.data)
         }
 
         let listenFD: Int32

@@ -64,7 +64,7 @@ public enum AttributeUpdate {
             let pool = try tx.pool()
             let changes = try Changes(attributes, in: pool)
             let found = try find(tx, pool)
-            return try tx.withUserLock(UserKey.username(found.username, in: pool)) { tx in
+            return try tx.withUserLock(of: found.username, in: pool) { tx in
                 let user = try find(tx, pool)
                 let change = apply(
                     changes, to: user, in: pool, now: now, random: services.random, secret: services.store.secret)
@@ -87,7 +87,7 @@ public enum AttributeUpdate {
             let pool = try tx.pool()
             try UserAttributes.validateDeletion(names, in: pool)
             let found = try find(tx, pool)
-            try tx.withUserLock(UserKey.username(found.username, in: pool)) { tx in
+            try tx.withUserLock(of: found.username, in: pool) { tx in
                 let user = try find(tx, pool)
                 var changed = user
                 for name in names { remove(name, from: &changed) }

@@ -22,6 +22,12 @@ extension PoolTransaction {
         try user(key: UserKey.username(username, in: pool))
     }
 
+    /// `withUserLock` for the user whose username (as the pool stores it) is `username`: their record's key names the
+    /// lock stripe, so the lock and the one record it lets the transaction write are the same user's.
+    func withUserLock<T>(of username: String, in pool: UserPoolType, _ body: (PoolTransaction) throws -> T) throws -> T {
+        try withUserLock(UserKey.username(username, in: pool), body)
+    }
+
     /// Parsed once per process while the file is unchanged (`RecordCache`): a hit costs one `stat`.
     func user(key: String) throws -> UserRecord? {
         let location = location(Self.usersFolder, key)
@@ -125,7 +131,7 @@ extension Store {
         try withPool(poolId, .oneUser) { tx in
             let pool = try tx.pool()
             let found = try tx.existingUser(name, in: pool)
-            return try tx.withUserLock(UserKey.username(found.username, in: pool)) { tx in
+            return try tx.withUserLock(of: found.username, in: pool) { tx in
                 let user = try tx.existingUser(name, in: pool)
                 var changed = user
                 let result = try change(&changed, pool)

@@ -178,7 +178,7 @@ public struct SignIn {
         let step = try route.withClient(store, .oneUser) { tx, client -> Step in
             try Self.checkAllowed(flow, by: client)
             let pool = try tx.pool()
-            return try tx.withUserLock(UserKey.username(user.username, in: pool)) { tx in
+            return try tx.withUserLock(of: user.username, in: pool) { tx in
                 guard let current = try tx.user(named: user.username, in: pool), current.sub == user.sub else {
                     return .refused(Self.unknownUser(client))
                 }
@@ -279,7 +279,7 @@ public struct SignIn {
                 let holder = try RefreshTokens.validate(
                     token, clientId: client.clientId ?? "", in: tx, pool: pool, services: services
                 ).user
-                return try tx.withUserLock(UserKey.username(holder.username, in: pool)) { tx in try issue(tx) }
+                return try tx.withUserLock(of: holder.username, in: pool) { tx in try issue(tx) }
             }
         }
         guard let unsigned = try attempt(.shared) ?? attempt(.oneUser) else { throw AWSError.internalError }
@@ -358,7 +358,7 @@ public struct SignIn {
             guard let username = responses["USERNAME"], !username.isEmpty, let pool = try? tx.pool(),
                 let found = (try? tx.findUser(username, in: pool)) ?? nil
             else { return try change(tx, client) }
-            return try tx.withUserLock(UserKey.username(found.username, in: pool)) { tx in try change(tx, client) }
+            return try tx.withUserLock(of: found.username, in: pool) { tx in try change(tx, client) }
         }
         guard let (unsigned, messages) = locked else {
             guard retry else { throw PasswordHistory.changedMeanwhile }

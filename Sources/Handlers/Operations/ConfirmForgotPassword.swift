@@ -50,7 +50,7 @@ struct ConfirmForgotPassword: Operation {
     private func reset(_ input: ConfirmForgotPasswordInput, _ ready: Ready?, now: Date) throws -> Step {
         try PublicClient.withClient(input.clientId, in: services.store, .oneUser) { tx, client in
             let (pool, found) = try locate(input, tx, client)
-            return try tx.withUserLock(UserKey.username(found.username, in: pool)) { tx in
+            return try tx.withUserLock(of: found.username, in: pool) { tx in
                 try reset(input, ready, now: now, tx, client)
             }
         }

@@ -35,7 +35,7 @@ struct ConfirmSignUp: Operation {
             }
             // Found once to learn whose lock to take, then again under it: the record may have changed meanwhile.
             guard let found = try tx.findUser(input.username, in: pool) else { throw unknown() }
-            try tx.withUserLock(UserKey.username(found.username, in: pool)) { tx in
+            try tx.withUserLock(of: found.username, in: pool) { tx in
                 guard let previous = try tx.findUser(input.username, in: pool) else { throw unknown() }
                 guard previous.status == .unconfirmed else {
                     throw AWSError.notAuthorized("User cannot be confirmed. Current status is \(previous.status.rawValue)")

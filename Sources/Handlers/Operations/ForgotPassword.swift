@@ -45,7 +45,7 @@ struct ForgotPassword: Operation {
                 throw AWSError(.userNotFound, "Username/client id combination not found.")
             }
             guard let found = try tx.findUser(input.username, in: pool), found.enabled else { return try unknown() }
-            return try tx.withUserLock(UserKey.username(found.username, in: pool)) { tx in
+            return try tx.withUserLock(of: found.username, in: pool) { tx in
                 guard let user = try tx.findUser(input.username, in: pool), user.enabled else { return try unknown() }
                 if user.status == .forceChangePassword {
                     if hideExistence { return try simulated() }

@@ -1,10 +1,9 @@
 /// Sends an unconfirmed user a new sign-up code, which supersedes the pending one.
 struct ResendConfirmationCode: Operation {
     // The code is issued and stored under the user's lock (a `.oneUser` change: only their record is written) and
-    // delivered after it, once durable. An unknown
-    // user is `UserNotFoundException` ("Username/client id combination not found."); under the client's
-    // PreventUserExistenceErrors ENABLED it gets the answer a real user would, with a simulated destination
-    // (`UserCreation.simulatedDestination`), and nothing is written or sent.
+    // delivered after it, once durable. An unknown user is `UserNotFoundException` ("Username/client id combination
+    // not found."); under the client's PreventUserExistenceErrors ENABLED it gets the answer a real user would, with
+    // a simulated destination (`UserCreation.simulatedDestination`), and nothing is written or sent.
 
     static let name = "ResendConfirmationCode"
     static let authorization = Authorization.public
@@ -33,7 +32,7 @@ struct ResendConfirmationCode: Operation {
             }
             // Found once to learn whose lock to take, then found and checked again under it.
             guard let found = try tx.findUser(input.username, in: pool) else { return try unknown() }
-            return try tx.withUserLock(UserKey.username(found.username, in: pool)) { tx in
+            return try tx.withUserLock(of: found.username, in: pool) { tx in
                 guard let previous = try tx.findUser(input.username, in: pool) else { return try unknown() }
                 guard previous.status == .unconfirmed else {
                     throw AWSError.invalidParameter("User is already confirmed.")

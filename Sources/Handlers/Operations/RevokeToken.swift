@@ -47,7 +47,7 @@ struct RevokeToken: Operation {
                 case .refreshToken(let location) where location.poolId != tx.poolId:
                     throw Self.notThisClients(input.clientId)
                 case .refreshToken(let location):
-                    try tx.withUserLock(UserKey.username(location.username, in: try tx.pool())) { tx in
+                    try tx.withUserLock(of: location.username, in: try tx.pool()) { tx in
                         try revoke(input.token, clientId: input.clientId, in: tx)
                     }
                 }

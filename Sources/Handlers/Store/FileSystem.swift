@@ -57,17 +57,8 @@ public enum FileSystem {
         guard fstat(fd, &st) == 0 else { throw Failure(operation: "fstat", path: path, code: errno) }
         // As many bytes as the file had when opened, fewer if it shrank since.
         var out = [UInt8](repeating: 0, count: Int(st.st_size))
-        var done = 0
-        while done < out.count {
-            let n = out.withUnsafeMutableBytes { buf in
-                Glibc.read(fd, buf.baseAddress! + done, buf.count - done)
-            }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw Failure(operation: "read", path: path, code: errno)
-            }
-            if n == 0 { break }
-            done += n
+        let done = try transfer(out.count, "read", path: path) { done in
+            out.withUnsafeMutableBytes { buf in Glibc.read(fd, buf.baseAddress! + done, buf.count - done) }
         }
         if done < out.count { out.removeLast(out.count - done) }
         return out
@@ -94,17 +85,27 @@ public enum FileSystem {
     }
 
     static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
+        let done = try transfer(bytes.count, "write", path: path) { done in
+            bytes.withUnsafeBytes { buf in Glibc.write(fd, buf.baseAddress! + done, buf.count - done) }
+        }
+        // write(2) returns 0 only for nothing to write; were it ever to stop early, the file would be short.
+        guard done == bytes.count else { throw Failure(operation: "write", path: path, code: EIO) }
+    }
+
+    /// Calls `step` with the bytes done so far until `count` are done or it returns 0 (end of file), retrying
+    /// `EINTR`; returns how many were done. `step` is one `read` or `write` of what is left.
+    private static func transfer(_ count: Int, _ operation: String, path: String, _ step: (Int) -> Int) throws -> Int {
         var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { buf in
-                Glibc.write(fd, buf.baseAddress! + done, buf.count - done)
-            }
+        while done < count {
+            let n = step(done)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw Failure(operation: "write", path: path, code: errno)
+                throw Failure(operation: operation, path: path, code: errno)
             }
+            if n == 0 { break }
             done += n
         }
+        return done
     }
 
     /// Reads `path`, or creates it with `make()` if it does not exist. Many processes may race here: the

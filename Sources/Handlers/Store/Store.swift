@@ -66,16 +66,30 @@ public final class Store: Sendable {
     /// `fileClock` is the wall clock (epoch seconds) the record caches' racy rule compares file times with; tests
     /// move it ahead.
     public init(root: String, fileClock: (@Sendable () -> Int)? = nil) throws {
-        let root = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
+        let root = Self.trimmed(root)
         self.root = root
         pools = RecordCache(wallClock: fileClock ?? FileStamp.wallClockSeconds)
         clients = RecordCache(wallClock: fileClock ?? FileStamp.wallClockSeconds)
         users = RecordCache(capacity: 4096, maxBytes: 512 << 10, wallClock: fileClock ?? FileStamp.wallClockSeconds)
+        secret = try Self.prepare(root: root)
+        FileSystem.removeStaleTempFiles(in: root)
+    }
+
+    /// Makes the store's folders and its secret where missing, and returns the secret: what a store at `root` needs
+    /// to be usable at all. A supervisor calls it to fail at once on a folder its workers could not use, without
+    /// walking the store for temp files as each worker's `init` does.
+    @discardableResult
+    public static func prepare(root: String) throws -> [UInt8] {
+        let root = trimmed(root)
         try FileSystem.makeDirectory(root)
         try FileSystem.makeDirectory(root + "/pools")
         try FileSystem.makeDirectory(root + "/clients")
-        FileSystem.removeStaleTempFiles(in: root)
-        secret = try FileSystem.createOnce(root + "/secret.key") { SystemRandom().bytes(32) }
+        return try FileSystem.createOnce(root + "/secret.key") { SystemRandom().bytes(32) }
+    }
+
+    /// `root` without a trailing slash (`/` stays).
+    private static func trimmed(_ root: String) -> String {
+        root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
     }
 
     func poolDirectory(_ poolId: String) -> String {

@@ -93,7 +93,7 @@ public enum TokenCheck {
     ) throws -> T {
         try withPool(verified.poolId, services, .oneUser) { tx in
             let found = try verified.confirm(in: tx)
-            return try tx.withUserLock(UserKey.username(found.user.username, in: found.pool)) { tx in
+            return try tx.withUserLock(of: found.user.username, in: found.pool) { tx in
                 try body(verified.confirm(in: tx), tx)
             }
         }
