@@ -47,25 +47,64 @@ public enum AttributeUpdate {
 
     // MARK: Whole operations
 
-    /// Updates the attributes of the user `find` names in pool `poolId`: validates, applies and saves, then
-    /// delivers the verification codes. Returns where they went, as `CodeDeliveryDetailsList` reports it (empty
-    /// when nothing was sent).
+    /// Whose attributes change, named as the request names them.
+    public enum Subject: Sendable {
+        /// An administrator's request: the user `username` of pool `poolId` (ResourceNotFoundException and
+        /// UserNotFoundException when either is missing).
+        case user(String, poolId: String)
+        /// The signed-in user of an access token whose signature and expiry are verified. The rest of the check
+        /// (client, user, sign-outs) runs first in the change's own transaction, so a refused token is answered
+        /// before anything in the request is looked at, as AWS does; a pool deleted since the token was verified
+        /// is a bad token, not ResourceNotFoundException. The attributes named must be ones the token's client may
+        /// write (its WriteAttributes; `sub` and the `*_verified` flags never), else NotAuthorizedException.
+        case signedIn(VerifiedToken)
+
+        /// A `.oneUser` transaction on the subject's pool, the token confirmed first when there is one.
+        func transaction<T>(_ services: Services, _ body: (PoolTransaction) throws -> T) throws -> T {
+            switch self {
+            case .user(_, let poolId):
+                return try services.store.withPool(poolId, .oneUser, body)
+            case .signedIn(let token):
+                return try TokenCheck.withPool(token.poolId, services, .oneUser) { tx in
+                    _ = try token.confirm(in: tx)
+                    return try body(tx)
+                }
+            }
+        }
+
+        /// The subject's record as `tx` reads it, allowed to change the attributes `names`.
+        func find(writing names: [String], _ tx: PoolTransaction, _ pool: UserPoolType) throws -> UserRecord {
+            switch self {
+            case .user(let username, _):
+                return try tx.existingUser(username, in: pool)
+            case .signedIn(let token):
+                let access = try token.confirm(in: tx)
+                for name in names where !access.client.mayWrite(name, pool: pool) {
+                    throw UserCreation.unauthorizedAttribute
+                }
+                return access.user
+            }
+        }
+    }
+
+    /// Updates `subject`'s attributes: validates, applies and saves, then delivers the verification codes. Returns
+    /// where they went, as `CodeDeliveryDetailsList` reports it (empty when nothing was sent).
     ///
     /// Most changes touch the user's record alone, so the change is made as a `.oneUser` transaction: under the
     /// user's own lock, and updates of different users do not queue behind each other's fsyncs. One that moves an
     /// alias entry (a new email in a pool that signs in with it, say) is made again under the pool's exclusive lock.
-    /// `find` runs once to learn whose lock to take, and again under it.
+    /// The user is found once to learn whose lock to take, and again under it.
     public static func update(
-        _ attributes: [AttributeType], poolId: String, services: Services,
-        user find: (PoolTransaction, UserPoolType) throws -> UserRecord
+        _ attributes: [AttributeType], of subject: Subject, services: Services
     ) throws -> [CodeDeliveryDetailsType] {
         let now = services.clock.now()
-        let messages = try services.store.withPool(poolId, .oneUser) { tx -> [Message] in
+        let names = attributes.map(\.name)
+        let messages = try subject.transaction(services) { tx -> [Message] in
             let pool = try tx.pool()
             let changes = try Changes(attributes, in: pool)
-            let found = try find(tx, pool)
+            let found = try subject.find(writing: names, tx, pool)
             return try tx.withUserLock(of: found.username, in: pool) { tx in
-                let user = try find(tx, pool)
+                let user = try subject.find(writing: names, tx, pool)
                 let change = apply(
                     changes, to: user, in: pool, now: now, random: services.random, secret: services.store.secret)
                 guard change.user != user else { return [] }
@@ -76,19 +115,16 @@ public enum AttributeUpdate {
         return try deliver(messages, services: services)
     }
 
-    /// Deletes the attributes `names` from the user `find` names in pool `poolId`: as `update`, under the user's lock,
-    /// and again under the pool's exclusive lock when a deleted attribute was a sign-in alias (its entry goes too).
-    public static func delete(
-        _ names: [String], poolId: String, services: Services,
-        user find: (PoolTransaction, UserPoolType) throws -> UserRecord
-    ) throws {
+    /// Deletes the attributes `names` from `subject`: as `update`, under the user's lock, and again under the pool's
+    /// exclusive lock when a deleted attribute was a sign-in alias (its entry goes too).
+    public static func delete(_ names: [String], of subject: Subject, services: Services) throws {
         let now = services.clock.now()
-        try services.store.withPool(poolId, .oneUser) { tx in
+        try subject.transaction(services) { tx in
             let pool = try tx.pool()
             try UserAttributes.validateDeletion(names, in: pool)
-            let found = try find(tx, pool)
+            let found = try subject.find(writing: names, tx, pool)
             try tx.withUserLock(of: found.username, in: pool) { tx in
-                let user = try find(tx, pool)
+                let user = try subject.find(writing: names, tx, pool)
                 var changed = user
                 for name in names { remove(name, from: &changed) }
                 guard changed != user else { return }

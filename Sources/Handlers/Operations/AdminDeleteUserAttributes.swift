@@ -8,9 +8,8 @@ struct AdminDeleteUserAttributes: Operation {
     init(_ services: Services) { self.services = services }
 
     func run(_ input: AdminDeleteUserAttributesInput) throws -> AdminDeleteUserAttributesOutput {
-        try AttributeUpdate.delete(input.userAttributeNames, poolId: input.userPoolId, services: services) { tx, pool in
-            try tx.existingUser(input.username, in: pool)
-        }
+        let user = AttributeUpdate.Subject.user(input.username, poolId: input.userPoolId)
+        try AttributeUpdate.delete(input.userAttributeNames, of: user, services: services)
         return AdminDeleteUserAttributesOutput()
     }
 }

@@ -9,9 +9,8 @@ struct AdminUpdateUserAttributes: Operation {
 
     func run(_ input: AdminUpdateUserAttributesInput) throws -> AdminUpdateUserAttributesOutput {
         // Codes are still sent for changed auto-verified attributes; this response has no place to say where.
-        _ = try AttributeUpdate.update(input.userAttributes, poolId: input.userPoolId, services: services) { tx, pool in
-            try tx.existingUser(input.username, in: pool)
-        }
+        let user = AttributeUpdate.Subject.user(input.username, poolId: input.userPoolId)
+        _ = try AttributeUpdate.update(input.userAttributes, of: user, services: services)
         return AdminUpdateUserAttributesOutput()
     }
 }

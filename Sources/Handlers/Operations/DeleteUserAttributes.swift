@@ -8,10 +8,8 @@ struct DeleteUserAttributes: Operation {
     init(_ services: Services) { self.services = services }
 
     func run(_ input: DeleteUserAttributesInput) throws -> DeleteUserAttributesOutput {
-        let verified = try UpdateUserAttributes.verifyFirst(input.accessToken, services)
-        try AttributeUpdate.delete(input.userAttributeNames, poolId: verified.poolId, services: services) { tx, pool in
-            try UpdateUserAttributes.writableUser(verified, writing: input.userAttributeNames, tx, pool)
-        }
+        let token = try TokenCheck.verify(input.accessToken, services)
+        try AttributeUpdate.delete(input.userAttributeNames, of: .signedIn(token), services: services)
         return DeleteUserAttributesOutput()
     }
 }
