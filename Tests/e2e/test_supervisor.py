@@ -30,6 +30,14 @@ def cmdline(pid: int) -> list[bytes]:
     return Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
 
 
+def runs_the_worker(pid: int) -> bool:
+    """True once `pid` has exec'd the worker: a child just forked still shows the supervisor's command line."""
+    try:
+        return b"--worker" in cmdline(pid)
+    except FileNotFoundError:
+        return False
+
+
 @pytest.fixture(scope="module")
 def single(start_instance) -> Instance:
     return start_instance("--processes", "1")
@@ -51,11 +59,11 @@ def test_a_worker_that_dies_is_replaced_and_the_store_is_intact(single: Instance
     os.kill(old, signal.SIGKILL)
 
     deadline = time.monotonic() + 15
-    while (current := workers_of(single)) in ([], [old]):
+    while (current := workers_of(single)) in ([], [old]) or not all(map(runs_the_worker, current)):
         assert time.monotonic() < deadline, "no new worker 15 s after the old one was killed"
         time.sleep(0.05)
     [new] = current
-    assert new != old and b"--worker" in cmdline(new)
+    assert new != old and runs_the_worker(new)
     assert "worker exited unexpectedly; restarting" in single.worker_log.read_text()
 
     # nginx may still hold a kept connection to the dead worker: that request fails (502, never replayed on
