@@ -16,7 +16,7 @@ in-memory backend (bench/moto_seeded.py). wrk (bench/wrk/requests.lua) drives ea
 count. One table comes out: req/s, p50, p99, 4xx/5xx responses per system and operation; ours/ceiling (each of
 our runs against a ceiling run made just before it, outside smoke runs) and ours/moto; CPU per request of the workers and of nginx; the median time inside the worker (from its access log);
 how much of the machine's CPU other processes took during the run. Then the KDF bound for the operations that hash
-a password (cores ÷ one hash's CPU time, measured just before each of their runs), the time of one durable write, and the workers' and moto's memory afterwards. With more than 1,000
+a password (cores ÷ one hash's CPU time, measured just before and just after each of their runs), the time of one durable write, and the workers' and moto's memory afterwards. With more than 1,000
 users, GetUser and AdminGetUser also run on a second pool of 1,000 users, for the same-run comparison.
 docs/BENCHMARKS.md has a run and what it means.
 
@@ -751,9 +751,23 @@ class Bench:
         return {"hash_cpu_ms": cpu * 1000, "hash_wall_ms": wall * 1000, "cores": cores, "bound_rps": cores / cpu,
                 "measured_rps": store_seed.argon2id_parallel_rate(cores)}
 
+    def wait_workers_idle(self, *, step: float, limit: float) -> list[int]:
+        """Waits until the workers used no CPU for `step` seconds (they have answered everything nginx queued), or
+        `limit` seconds at most; returns their pids."""
+        workers = self.worker_pids()
+        deadline = time.monotonic() + limit
+        last = cpu_seconds(workers)
+        while time.monotonic() < deadline:
+            time.sleep(step)
+            now = cpu_seconds(workers)
+            if now - last < 0.01:
+                break
+            last = now
+        return workers
+
     @staticmethod
     def hash_cpu_ms() -> float:
-        """One Argon2id hash's CPU time now (median of 7, ~0.1 s), for a KDF bound paired with the run after it."""
+        """One Argon2id hash's CPU time now (median of 7, ~0.1 s), for a KDF bound paired with the run it brackets."""
         return statistics.median(c for _, c in store_seed.argon2id_times(7)) * 1000
 
     def run(self) -> int:
@@ -823,11 +837,20 @@ class Bench:
                         self.check(paired)
                     if op == "ConfirmForgotPassword" and s.name == "ours":
                         self.reset_codes()
-                    # The KDF bound paired the same way: one hash's time moved by up to a third within minutes here.
-                    hash_ms = self.hash_cpu_ms() if s is ours and kdf and op in KDF_OPS else None
+                    # The KDF bound paired the same way, and bracketed: one hash's time moved by up to a third
+                    # within minutes here, so it is measured just before the run and just after it, and the run's
+                    # bound uses their mean.
+                    paired_kdf = s is ours and kdf and op in KDF_OPS
+                    before_ms = self.hash_cpu_ms() if paired_kdf else None
                     result = self.wrk(s, op, c, self.items(s, op))
-                    if result is not None and hash_ms is not None:
-                        result["kdf_hash_cpu_ms"] = hash_ms
+                    if result is not None and before_ms is not None:
+                        # Not while the workers still answer what nginx queued before wrk stopped: that would time
+                        # a hash beside theirs and lower the bound.
+                        self.wait_workers_idle(step=0.1, limit=5)
+                        after_ms = self.hash_cpu_ms()
+                        result["kdf_hash_cpu_ms_before"] = before_ms
+                        result["kdf_hash_cpu_ms_after"] = after_ms
+                        result["kdf_hash_cpu_ms"] = (before_ms + after_ms) / 2
                     self.check(result)
                     time.sleep(0.3)
                     if s is ours and self.ours_small and op in ("GetUser", "AdminGetUser"):
@@ -838,15 +861,7 @@ class Bench:
         if self.worker_proc:
             # "After the run": once the workers have finished the requests wrk left queued (nginx keeps feeding them
             # after wrk stops at 32 connections), i.e. when they used no CPU for 0.5 s, or after 10 s at most.
-            workers = self.worker_pids()
-            deadline = time.monotonic() + 10
-            last = cpu_seconds(workers)
-            while time.monotonic() < deadline:
-                time.sleep(0.5)
-                now = cpu_seconds(workers)
-                if now - last < 0.01:
-                    break
-                last = now
+            workers = self.wait_workers_idle(step=0.5, limit=10)
             for pid in workers:
                 rss[f"worker {pid}"] = memory_kib(pid)
             if workers != [self.worker_proc.pid]:
@@ -953,8 +968,9 @@ class Bench:
                   f"{kdf['hash_cpu_ms']:.1f} ms of CPU ({kdf['hash_wall_ms']:.1f} ms wall); {kdf['cores']} cores / "
                   f"{kdf['hash_cpu_ms']:.1f} ms = {kdf['bound_rps']:.1f} hashes/s. {kdf['cores']} threads hashing "
                   f"together reached {kdf['measured_rps']:.1f}/s just before the runs (the machine's other load).")
-            print("  Each run's ratio uses one hash's time measured just before it (median of 7), as the ceilings are "
-                  "paired: one hash took 14-19 ms within minutes on this machine.")
+            print("  Each run's ratio uses the mean of one hash's time measured just before it and just after it "
+                  "(median of 7 each), as the ceilings are paired: one hash took 14-19 ms within minutes on this "
+                  "machine.")
             for op in sorted(KDF_OPS & set(self.ops)):
                 for c in self.connections:
                     o = by.get(("ours", op, c))
@@ -962,8 +978,10 @@ class Bench:
                         hash_ms = o.get("kdf_hash_cpu_ms") or kdf["hash_cpu_ms"]
                         bound = kdf["cores"] / (hash_ms / 1000)
                         left = bound * (1 - o["cpu_other_pct"] / 100)
+                        bracket = (f"{o['kdf_hash_cpu_ms_before']:.1f} ms before, {o['kdf_hash_cpu_ms_after']:.1f} "
+                                   f"after" if "kdf_hash_cpu_ms_before" in o else "before the runs")
                         print(f"  {op} c={c}: {o['rps']:.1f} req/s = {o['rps'] / bound * 100:.0f} % of the KDF bound "
-                              f"(one hash {hash_ms:.1f} ms just before: {bound:.1f}/s; {o['rps'] / left * 100:.0f} % "
+                              f"(one hash {hash_ms:.1f} ms ({bracket}): {bound:.1f}/s; {o['rps'] / left * 100:.0f} % "
                               f"of it on the CPU others left; {o['rps'] / kdf['bound_rps'] * 100:.0f} % of the bound "
                               f"and {o['rps'] / kdf['measured_rps'] * 100:.0f} % of the {kdf['cores']}-thread rate "
                               f"measured before the runs); worker CPU {o['server_cpu_us'] / 1000:.1f} ms per request")
