@@ -304,6 +304,23 @@ struct AdminUpdateUserAttributesTests {
         ("sub", "x", "user.sub: Attribute cannot be updated."),
         ("custom:badge", "x", "user.custom:badge: Attribute cannot be updated."),
         ("custom:level", "11", "Invalid user attributes: custom:level: Number must be less than or equal to 10.\n"),
+        // Swift's Double(_:) reads these; a Number attribute does not (NaN also slipped past MinValue/MaxValue).
+        ("custom:level", "nan", "Invalid user attributes: custom:level: Number attribute value must be a number.\n"),
+        ("custom:level", "inf", "Invalid user attributes: custom:level: Number attribute value must be a number.\n"),
+        ("custom:level", "0x5", "Invalid user attributes: custom:level: Number attribute value must be a number.\n"),
+        ("custom:level", "1e400", "Invalid user attributes: custom:level: Number attribute value must be a number.\n"),
+        ("custom:level", ".", "Invalid user attributes: custom:level: Number attribute value must be a number.\n"),
+        ("custom:level", "5e", "Invalid user attributes: custom:level: Number attribute value must be a number.\n"),
+        ("custom:level", " 5", "Invalid user attributes: custom:level: Number attribute value must be a number.\n"),
+        ("birthdate", "abcdefghij",
+         "Invalid user attributes: birthdate: Attribute value must be a valid date in the format YYYY-MM-DD.\n"),
+        ("birthdate", "1990-13-01",
+         "Invalid user attributes: birthdate: Attribute value must be a valid date in the format YYYY-MM-DD.\n"),
+        ("birthdate", "2023-02-29",
+         "Invalid user attributes: birthdate: Attribute value must be a valid date in the format YYYY-MM-DD.\n"),
+        ("birthdate", "1990/01/31",
+         "Invalid user attributes: birthdate: Attribute value must be a valid date in the format YYYY-MM-DD.\n"),
+        ("birthdate", "1990-1-31", "Invalid user attributes: birthdate: String must be no shorter than 10 characters.\n"),
         ("email_verified", "yes",
          "Invalid user attributes: email_verified: Attribute value must be \"true\" or \"false\".\n"),
         ("email", "not-an-email", "Invalid email address format."),
@@ -316,6 +333,20 @@ struct AdminUpdateUserAttributesTests {
         try AdminUsers.user(h, poolId, "alice", ["custom:badge": "b1"])
         Clients.refused(h, "AdminUpdateUserAttributes", update(poolId, "alice", [("name", "A"), (name, value)]),
                         "InvalidParameterException", message)
+    }
+
+    @Test(arguments: [
+        ("custom:level", ["1", "10", "+7", "5.5", "5.", "05", ".5e1", "1E1", "0.1e+1"]),
+        ("birthdate", ["1990-01-31", "2024-02-29", "2000-02-29", "0000-12-31"]),
+    ])
+    func formatsTheSchemaAccepts(name: String, values: [String]) throws {
+        let h = try Harness()
+        let poolId = verifyingPool(h)
+        try AdminUsers.user(h, poolId, "alice")
+        for value in values {
+            h.ok("AdminUpdateUserAttributes", update(poolId, "alice", [(name, value)]))
+            #expect(try AdminUsers.stored(h, poolId, "alice")?.attributes[name] == value)
+        }
     }
 
     @Test func aRequiredAttributeCannotBeBlanked() throws {

@@ -27,7 +27,7 @@ public enum UserAttributes {
             if name == "sub" || (mode == .update && definition.mutable == false) {
                 throw AWSError.invalidParameter("user.\(name): Attribute cannot be updated.")
             }
-            if let problem = check(value, against: definition) {
+            if let problem = check(value, against: definition) ?? checkFormat(value, of: name) {
                 problems.append("\(name): \(problem)")
                 continue
             }
@@ -84,7 +84,9 @@ public enum UserAttributes {
         case .boolean:
             return value == "true" || value == "false" ? nil : "Attribute value must be \"true\" or \"false\"."
         case .number:
-            guard let number = Double(value) else { return "Number attribute value must be a number." }
+            guard isDecimal(value), let number = Double(value), number.isFinite else {
+                return "Number attribute value must be a number."
+            }
             if let min = definition.numberAttributeConstraints?.minValue.flatMap(Double.init), number < min {
                 return "Number must be greater than or equal to \(min.clean)."
             }
@@ -104,6 +106,59 @@ public enum UserAttributes {
             }
             return nil
         }
+    }
+
+    /// What is wrong with `value` for the standard attribute `name` beyond its schema entry, or nil: `birthdate` is
+    /// "a valid 10 character date in the format YYYY-MM-DD" (AWS's developer guide, standard attribute format
+    /// restrictions; the schema's length of 10 is checked first). The wording is ours: AWS's is not documented.
+    static func checkFormat(_ value: String, of name: String) -> String? {
+        guard name == "birthdate", !value.isEmpty, !isValidBirthdate(value) else { return nil }
+        return "Attribute value must be a valid date in the format YYYY-MM-DD."
+    }
+
+    /// `YYYY-MM-DD`, a day that exists (February 29th in leap years only). OpenID Connect's `0000` for a year left
+    /// out is a year like any other here.
+    static func isValidBirthdate(_ s: String) -> Bool {
+        let c = Array(s.utf8)
+        guard c.count == 10, c[4] == UInt8(ascii: "-"), c[7] == UInt8(ascii: "-") else { return false }
+        func number(_ range: Range<Int>) -> Int? {
+            var n = 0
+            for i in range {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c[i]) else { return nil }
+                n = n * 10 + Int(c[i] - UInt8(ascii: "0"))
+            }
+            return n
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), (1...12).contains(month)
+        else { return false }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+        return (1...days).contains(day)
+    }
+
+    /// Plain decimal notation: an optional sign, digits with at most one decimal point (at least one digit), and
+    /// an optional exponent. Not Swift's wider `Double(_:)` grammar, which also reads `nan`, `inf` and hexadecimal.
+    static func isDecimal(_ s: String) -> Bool {
+        var bytes = s.utf8[...]
+        func digits() -> Int {
+            let n = bytes.prefix { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }.count
+            bytes = bytes.dropFirst(n)
+            return n
+        }
+        func sign() { if let b = bytes.first, b == UInt8(ascii: "+") || b == UInt8(ascii: "-") { bytes = bytes.dropFirst() } }
+        sign()
+        var count = digits()
+        if bytes.first == UInt8(ascii: ".") {
+            bytes = bytes.dropFirst()
+            count += digits()
+        }
+        guard count > 0 else { return false }
+        if let e = bytes.first, e == UInt8(ascii: "e") || e == UInt8(ascii: "E") {
+            bytes = bytes.dropFirst()
+            sign()
+            guard digits() > 0 else { return false }
+        }
+        return bytes.isEmpty
     }
 
     static func isValidEmail(_ s: String) -> Bool {
