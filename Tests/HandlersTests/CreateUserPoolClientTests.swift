@@ -219,6 +219,13 @@ struct CreateUserPoolClientTests {
         let h = try Harness()
         let client = Clients.create(h, Clients.pool(h), ["RefreshTokenValidity": 0])
         #expect(client["RefreshTokenValidity"] == 30)
+        // Whatever unit was sent with it (30 hours, 30 minutes or 30 seconds would be something else, or refused).
+        for unit in ["hours", "minutes", "seconds"] {
+            let other = Clients.create(h, Clients.pool(h), [
+                "RefreshTokenValidity": 0, "TokenValidityUnits": ["RefreshToken": .string(unit)],
+            ])
+            #expect(other["RefreshTokenValidity"] == 30 && other["TokenValidityUnits"]?["RefreshToken"] == "days")
+        }
     }
 
     @Test func validityBoundariesAreAccepted() throws {
@@ -462,11 +469,15 @@ struct CreateUserPoolClientTests {
         try refused(["CallbackURLs": ["/relative/cb"]], message: "/relative/cb is not a valid absolute URI.")
         try refused(["LogoutURLs": ["http://app.example.com/bye"]],
                     message: "http://app.example.com/bye cannot use the HTTP protocol.")
+        // Only the name localhost may use plain HTTP, as AWS documents; the loopback addresses may not.
+        try refused(["CallbackURLs": ["http://127.0.0.1:8080/cb"]],
+                    message: "http://127.0.0.1:8080/cb cannot use the HTTP protocol.")
+        try refused(["LogoutURLs": ["http://[::1]:3000/bye"]], message: "http://[::1]:3000/bye cannot use the HTTP protocol.")
     }
 
     @Test func loopbackCallbacksMayUseHTTP() throws {
         let h = try Harness()
-        let urls: JSON = ["http://localhost/cb", "http://127.0.0.1:8080/cb", "http://[::1]:3000/cb", "HTTP://LOCALHOST"]
+        let urls: JSON = ["http://localhost/cb", "http://localhost:8080/cb", "http://user@localhost:3000/cb", "HTTP://LOCALHOST"]
         let client = Clients.create(h, Clients.pool(h), ["CallbackURLs": urls, "LogoutURLs": ["http://localhost/#bye"]])
         #expect(client["CallbackURLs"] == urls)
     }

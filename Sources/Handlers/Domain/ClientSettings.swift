@@ -137,7 +137,10 @@ struct ClientSettings {
         let oauthFlows = Self.nonEmpty(allowedOAuthFlows)
         let scopes = Self.nonEmpty(allowedOAuthScopes)
         let refresh = Self.refreshValidity(refreshTokenValidity)
-        let units = tokenValidityUnits ?? TokenValidityUnitsType()
+        var units = tokenValidityUnits ?? TokenValidityUnitsType()
+        // "You can't set RefreshTokenValidity to 0. If you do, Amazon Cognito overrides the value with the default
+        // value of 30 days": days, whatever unit the request gave.
+        if refreshTokenValidity == 0 { units.refreshToken = .days }
         let hasSecret = identity.clientSecret != nil
 
         try Self.checkAuthFlows(flows, rotation: refreshTokenRotation)
@@ -337,7 +340,9 @@ struct ClientSettings {
         }
     }
 
-    /// Whether the authority after `http:` names the loopback host.
+    /// Whether the authority after `http:` names `localhost`: "Amazon Cognito requires HTTPS over HTTP except for
+    /// http://localhost for testing purposes only" (CallbackURLs, LogoutURLs, DefaultRedirectURI). The loopback
+    /// addresses `127.0.0.1` and `[::1]` are not that name, and AWS refuses them over HTTP too.
     static func isLoopback(_ rest: Substring) -> Bool {
         guard rest.hasPrefix("//") else { return false }
         let authority = rest.dropFirst(2).prefix { !"/?#".contains($0) }
@@ -348,7 +353,7 @@ struct ClientSettings {
         } else {
             host = hostPort.prefix { $0 != ":" }
         }
-        return ["localhost", "127.0.0.1", "[::1]"].contains(host.lowercased())
+        return host.lowercased() == "localhost"
     }
 
     /// Either ApplicationArn alone, or ApplicationId with RoleArn and ExternalId.
