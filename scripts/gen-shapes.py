@@ -40,7 +40,7 @@ OPERATIONS = [
     "AdminCreateUser", "AdminGetUser", "AdminDeleteUser", "AdminSetUserPassword", "AdminConfirmSignUp",
     "AdminDisableUser", "AdminEnableUser", "AdminUpdateUserAttributes", "AdminDeleteUserAttributes",
     "AdminResetUserPassword", "ListUsers",
-    "InitiateAuth", "AdminInitiateAuth", "RespondToAuthChallenge", "AdminRespondToAuthChallenge",
+    "InitiateAuth", "GetTokensFromRefreshToken", "AdminInitiateAuth", "RespondToAuthChallenge", "AdminRespondToAuthChallenge",
     "GetUser", "GlobalSignOut", "AdminUserGlobalSignOut", "RevokeToken", "ChangePassword",
     "ForgotPassword", "ConfirmForgotPassword", "DeleteUser", "UpdateUserAttributes",
     "GetUserAttributeVerificationCode", "VerifyUserAttribute", "DeleteUserAttributes",

@@ -259,16 +259,30 @@ struct InitiateAuthTests {
         #expect(s.h.snapshot() == before)
     }
 
-    @Test func refreshWithRotation() throws {
+    /// "Refresh token rotation must be completed with GetTokensFromRefreshToken" (RefreshTokenRotationType): a
+    /// rotating client refuses REFRESH_TOKEN_AUTH, from InitiateAuth and AdminInitiateAuth alike, and writes nothing.
+    @Test func aRotatingClientRefusesRefreshTokenAuth() throws {
         let s = try SignIns.setUp(client: SignIns.rotating)
         try s.addUser()
-        let first = try #require(s.signIn()["RefreshToken"]?.stringValue)
-        let second = try #require(
-            s.h.ok("InitiateAuth", s.refresh(first))["AuthenticationResult"]?["RefreshToken"]?.stringValue)
-        #expect(second != first)
-        s.h.clock.advance(1)
-        s.refused(s.refresh(first), "NotAuthorizedException", "Invalid Refresh Token")
-        s.h.ok("InitiateAuth", s.refresh(second))
+        let token = try #require(s.signIn()["RefreshToken"]?.stringValue)
+        let before = s.h.snapshot()
+        s.refused(s.refresh(token), "InvalidParameterException", "REFRESH_TOKEN_AUTH flow not enabled for this client")
+        let admin = SignUps.client(s.h, s.poolId, SignIns.rotating.merging([
+            "ExplicitAuthFlows": ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        ]) { _, new in new })
+        let ids: [String: JSON] = ["UserPoolId": .string(s.poolId), "ClientId": .string(admin.id)]
+        let signedIn = s.h.ok("AdminInitiateAuth", .object(ids.merging([
+            "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
+            "AuthParameters": ["USERNAME": "alice", "PASSWORD": .string(SignIns.password)],
+        ]) { _, new in new }))
+        let adminToken = try #require(signedIn["AuthenticationResult"]?["RefreshToken"]?.stringValue)
+        let afterSignIn = s.h.snapshot()
+        let message = s.h.fails("AdminInitiateAuth", .object(ids.merging([
+            "AuthFlow": "REFRESH_TOKEN_AUTH", "AuthParameters": ["REFRESH_TOKEN": .string(adminToken)],
+        ]) { _, new in new }), "InvalidParameterException")
+        #expect(message == "REFRESH_TOKEN_AUTH flow not enabled for this client")
+        #expect(s.h.snapshot() == afterSignIn && before != afterSignIn)
+        s.h.ok("GetTokensFromRefreshToken", s.getTokens(token))
     }
 
     @Test func refreshRefusals() throws {

@@ -80,6 +80,14 @@ enum SignIns {
             return ["ClientId": .string(client.id), "AuthFlow": .string(flow), "AuthParameters": .object(p)]
         }
 
+        /// GetTokensFromRefreshToken's input for `token`, with the client's secret when it has one (`secret` instead
+        /// when given).
+        func getTokens(_ token: String, secret: String? = nil) -> JSON {
+            var input: [String: JSON] = ["ClientId": .string(client.id), "RefreshToken": .string(token)]
+            if let given = secret ?? client.secret { input["ClientSecret"] = .string(given) }
+            return .object(input)
+        }
+
         /// Signs in with USER_PASSWORD_AUTH and returns the AuthenticationResult.
         @discardableResult
         func signIn(_ username: String = "alice", _ password: String = SignIns.password,

@@ -130,10 +130,10 @@ struct UserLockTests {
         let s = try SignIns.setUp(client: SignIns.rotating)
         try s.addUser()
         let first = try #require(s.signIn()["RefreshToken"]?.stringValue)
-        let refresh = s.refresh(first)
+        let refresh = s.getTokens(first)
         let clientId = s.client.id
         let outcomes = Self.besideAReader(s.h, s.poolId) { h in
-            let rotated = h.call("InitiateAuth", refresh)
+            let rotated = h.call("GetTokensFromRefreshToken", refresh)
             let second = rotated.body["AuthenticationResult"]?["RefreshToken"]?.stringValue ?? "-"
             let revoked = h.call("RevokeToken", RevokeTokenTests.input(second, clientId))
             return [rotated, revoked]

@@ -172,6 +172,32 @@ def test_sign_in_by_email_alias_with_a_client_secret(idp, public):
         "SECRET_HASH": secret_hash(username, client["ClientId"], client["ClientSecret"])})
 
 
+def test_a_rotating_client_refreshes_by_get_tokens_from_refresh_token_only(cognito: Instance, idp, public):
+    pool_id = new_pool(idp)
+    client = new_client(idp, pool_id, GenerateSecret=True,
+                        RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": 0})
+    username = confirmed_user(idp, pool_id)
+    first = sign_in(public, client, username)["AuthenticationResult"]["RefreshToken"]
+    hash_ = secret_hash(username, client["ClientId"], client["ClientSecret"])
+    refused(lambda: public.initiate_auth(ClientId=client["ClientId"], AuthFlow="REFRESH_TOKEN_AUTH",
+                                         AuthParameters={"REFRESH_TOKEN": first, "SECRET_HASH": hash_}),
+            "InvalidParameterException", "REFRESH_TOKEN_AUTH flow not enabled for this client")
+    refused(lambda: public.get_tokens_from_refresh_token(ClientId=client["ClientId"], RefreshToken=first),
+            "NotAuthorizedException",
+            f"Client {client['ClientId']} is configured with secret but ClientSecret was not received")
+    result = public.get_tokens_from_refresh_token(ClientId=client["ClientId"], RefreshToken=first,
+                                                  ClientSecret=client["ClientSecret"])["AuthenticationResult"]
+    second = result["RefreshToken"]
+    assert second != first
+    assert verify(cognito, pool_id, result["AccessToken"])["username"] == username
+    # No grace period: the rotated-out token is refused at once, its successor works.
+    refused(lambda: public.get_tokens_from_refresh_token(ClientId=client["ClientId"], RefreshToken=first,
+                                                         ClientSecret=client["ClientSecret"]),
+            "NotAuthorizedException", "Invalid Refresh Token")
+    public.get_tokens_from_refresh_token(ClientId=client["ClientId"], RefreshToken=second,
+                                         ClientSecret=client["ClientSecret"])
+
+
 def test_query_form_sign_in(cognito: Instance, idp):
     pool_id = new_pool(idp)
     client = new_client(idp, pool_id)

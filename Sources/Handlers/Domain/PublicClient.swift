@@ -38,6 +38,18 @@ public enum PublicClient {
         }
     }
 
+    /// GetTokensFromRefreshToken's proof: the client secret itself, required when the client has one (and
+    /// ignored when it has none, as a SECRET_HASH is). The wording is ours: AWS does not document it.
+    public static func checkClientSecret(_ given: String?, client: UserPoolClientType) throws(AWSError) {
+        guard let secret = client.clientSecret, let clientId = client.clientId else { return }
+        guard let given, !given.isEmpty else {
+            throw AWSError.notAuthorized("Client \(clientId) is configured with secret but ClientSecret was not received")
+        }
+        guard constantTimeEquals(Array(given.utf8), Array(secret.utf8)) else {
+            throw AWSError.notAuthorized("Unable to verify client secret for client \(clientId)")
+        }
+    }
+
     /// Base64(HMAC-SHA256(key: client secret, message: username + clientId)).
     public static func secretHash(username: String, clientId: String, secret: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(

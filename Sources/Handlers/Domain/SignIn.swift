@@ -1,8 +1,8 @@
 import Foundation
 
 /// Signing in, in one place for InitiateAuth, AdminInitiateAuth, RespondToAuthChallenge and
-/// AdminRespondToAuthChallenge (which differ only in how they reach the app client: `Route`), and the lockout that
-/// ChangePassword shares with them.
+/// AdminRespondToAuthChallenge (which differ only in how they reach the app client: `Route`), the token refresh they
+/// share with GetTokensFromRefreshToken, and the lockout that ChangePassword shares with them.
 ///
 /// ## Password sign-in (USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH / ADMIN_NO_SRP_AUTH)
 /// 1. Shared lock: the client allows the flow, USERNAME is there, the SecretHash (over USERNAME as sent) is right,
@@ -241,34 +241,64 @@ public struct SignIn {
 
     // MARK: Refresh
 
-    /// REFRESH_TOKEN_AUTH: new access and ID tokens from a refresh token (`RefreshTokens.validate`), and a new
-    /// refresh token only when the client rotates them. The SecretHash of a refresh is computed, as AWS has it, over
-    /// the user's username as the pool stores it (in a pool that signs in by email that is the generated id, which is
-    /// also the `sub`), not over what the user typed at sign-in; the `sub` is accepted too.
+    /// How a token refresh shows that it comes from the app client.
+    enum RefreshProof {
+        /// REFRESH_TOKEN_AUTH's SECRET_HASH, computed over the user's stored username (or `sub`).
+        case secretHash(String?)
+        /// GetTokensFromRefreshToken's ClientSecret: the secret itself.
+        case clientSecret(String?)
+    }
+
+    /// REFRESH_TOKEN_AUTH: new access and ID tokens from a refresh token (`RefreshTokens.validate`). The SecretHash of
+    /// a refresh is computed, as AWS has it, over the user's username as the pool stores it (in a pool that signs in
+    /// by email that is the generated id, which is also the `sub`), not over what the user typed at sign-in; the
+    /// `sub` is accepted too. A client that rotates refresh tokens refuses this flow: "Refresh token rotation must
+    /// be completed with GetTokensFromRefreshToken. With refresh token rotation disabled, you can complete token
+    /// refresh with GetTokensFromRefreshToken and with REFRESH_TOKEN_AUTH" (RefreshTokenRotationType). AWS does not
+    /// document the error; it is the one of any flow the client does not allow.
     private func refresh(_ flow: AuthFlowType, _ parameters: [String: String]) throws -> AuthenticationResultType {
+        try renew(parameters["REFRESH_TOKEN"], proof: .secretHash(parameters["SECRET_HASH"]), flow: flow)
+    }
+
+    /// GetTokensFromRefreshToken: new access and ID tokens, and a new refresh token when the client rotates them
+    /// (the submitted one then stays valid for the client's RetryGracePeriodSeconds, then no more).
+    public func tokens(fromRefreshToken token: String, clientSecret: String?) throws -> AuthenticationResultType {
+        try renew(token, proof: .clientSecret(clientSecret), flow: nil)
+    }
+
+    /// A token refresh: by REFRESH_TOKEN_AUTH when `flow` is given, else by GetTokensFromRefreshToken.
+    private func renew(_ token: String?, proof: RefreshProof, flow: AuthFlowType?) throws -> AuthenticationResultType {
         // Refreshing writes only when the client rotates refresh tokens: a shared lock otherwise, and then the user's
         // lock (a `.oneUser` change: only their record is written), the token validated again under it.
         func attempt(_ mode: Store.LockMode) throws -> UnsignedTokens? {
             try route.withClient(services.store, mode) { tx, client in
-                try Self.checkAllowed(flow, by: client)
-                guard let token = parameters["REFRESH_TOKEN"], !token.isEmpty else {
-                    throw Self.missing("REFRESH_TOKEN")
+                let rotates = client.refreshTokenRotation?.feature == .enabled
+                if let flow {
+                    try Self.checkAllowed(flow, by: client)
+                    if rotates { throw Self.notEnabled(flow) }
                 }
-                let secretHash = parameters["SECRET_HASH"]
-                if client.clientSecret != nil && (secretHash ?? "").isEmpty {
-                    try PublicClient.checkSecretHash(nil, username: "", client: client)
+                guard let token, !token.isEmpty else { throw Self.missing("REFRESH_TOKEN") }
+                switch proof {
+                case .secretHash(let secretHash):
+                    if client.clientSecret != nil && (secretHash ?? "").isEmpty {
+                        try PublicClient.checkSecretHash(nil, username: "", client: client)
+                    }
+                case .clientSecret(let secret):
+                    try PublicClient.checkClientSecret(secret, client: client)
                 }
                 let pool = try tx.pool()
                 func issue(_ tx: PoolTransaction) throws -> UnsignedTokens? {
                     var (user, record) = try RefreshTokens.validate(
                         token, clientId: client.clientId ?? "", in: tx, pool: pool, services: services)
-                    do {
-                        try PublicClient.checkSecretHash(secretHash, username: user.username, client: client)
-                    } catch {
-                        try PublicClient.checkSecretHash(secretHash, username: user.sub, client: client)
+                    if case .secretHash(let secretHash) = proof {
+                        do {
+                            try PublicClient.checkSecretHash(secretHash, username: user.username, client: client)
+                        } catch {
+                            try PublicClient.checkSecretHash(secretHash, username: user.sub, client: client)
+                        }
                     }
                     guard user.enabled else { throw TokenCheck.userDisabled }
-                    if client.refreshTokenRotation?.feature == .enabled && mode == .shared { return nil }
+                    if rotates && mode == .shared { return nil }
                     let old = user
                     let unsigned = try TokenIssuer(services).refresh(
                         pool: pool, client: client, user: &user, from: record)

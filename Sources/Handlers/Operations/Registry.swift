@@ -32,6 +32,7 @@ public enum Registry {
         OperationEntry(GetUserAttributeVerificationCode.self),
         OperationEntry(GlobalSignOut.self),
         OperationEntry(InitiateAuth.self),
+        OperationEntry(GetTokensFromRefreshToken.self),
         OperationEntry(ListUserPoolClients.self),
         OperationEntry(ListUserPools.self),
         OperationEntry(ListUsers.self),

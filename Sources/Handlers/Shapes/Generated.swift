@@ -220,6 +220,8 @@ public typealias ListUsersInput = ListUsersRequest
 public typealias ListUsersOutput = ListUsersResponse
 public typealias InitiateAuthInput = InitiateAuthRequest
 public typealias InitiateAuthOutput = InitiateAuthResponse
+public typealias GetTokensFromRefreshTokenInput = GetTokensFromRefreshTokenRequest
+public typealias GetTokensFromRefreshTokenOutput = GetTokensFromRefreshTokenResponse
 public typealias AdminInitiateAuthInput = AdminInitiateAuthRequest
 public typealias AdminInitiateAuthOutput = AdminInitiateAuthResponse
 public typealias RespondToAuthChallengeInput = RespondToAuthChallengeRequest
@@ -694,6 +696,16 @@ public enum Schemas {
         Schema.Member("CodeDeliveryDetails", Schemas.codeDeliveryDetailsType),
     ]))
     public static let generateSecret = Schema("GenerateSecret", .boolean)
+    public static let getTokensFromRefreshTokenRequest = Schema("GetTokensFromRefreshTokenRequest", .structure([
+        Schema.Member("RefreshToken", Schemas.tokenModelType, required: true),
+        Schema.Member("ClientId", Schemas.clientIdType, required: true),
+        Schema.Member("ClientSecret", Schemas.clientSecretType),
+        Schema.Member("DeviceKey", Schemas.deviceKeyType),
+        Schema.Member("ClientMetadata", Schemas.clientMetadataType),
+    ]))
+    public static let getTokensFromRefreshTokenResponse = Schema("GetTokensFromRefreshTokenResponse", .structure([
+        Schema.Member("AuthenticationResult", Schemas.authenticationResultType),
+    ]))
     public static let getUserAttributeVerificationCodeRequest = Schema("GetUserAttributeVerificationCodeRequest", .structure([
         Schema.Member("AccessToken", Schemas.tokenModelType, required: true),
         Schema.Member("AttributeName", Schemas.attributeNameType, required: true),
@@ -3561,6 +3573,74 @@ public struct ForgotPasswordResponse: Shape, ShapeValue, Equatable {
     public func toJSON() -> JSON {
         var o = [String: JSON](minimumCapacity: 1)
         o["CodeDeliveryDetails"] = self.codeDeliveryDetails?.shapeJSON
+        return .object(o)
+    }
+}
+
+/// botocore's `GetTokensFromRefreshTokenRequest`.
+public struct GetTokensFromRefreshTokenRequest: Shape, ShapeValue, Equatable {
+    public static var schema: Schema { Schemas.getTokensFromRefreshTokenRequest }
+
+    public var refreshToken: String
+    public var clientId: String
+    public var clientSecret: String?
+    public var deviceKey: String?
+    public var clientMetadata: [String: String]?
+
+    public init(
+        refreshToken: String,
+        clientId: String,
+        clientSecret: String? = nil,
+        deviceKey: String? = nil,
+        clientMetadata: [String: String]? = nil
+    ) {
+        self.refreshToken = refreshToken
+        self.clientId = clientId
+        self.clientSecret = clientSecret
+        self.deviceKey = deviceKey
+        self.clientMetadata = clientMetadata
+    }
+
+    public init(json: JSON) throws(AWSError) {
+        let r = try ShapeReader(json)
+        self.refreshToken = try r.required("RefreshToken")
+        self.clientId = try r.required("ClientId")
+        self.clientSecret = try r.optional("ClientSecret")
+        self.deviceKey = try r.optional("DeviceKey")
+        self.clientMetadata = try r.optional("ClientMetadata")
+    }
+
+    public func toJSON() -> JSON {
+        var o = [String: JSON](minimumCapacity: 5)
+        o["RefreshToken"] = self.refreshToken.shapeJSON
+        o["ClientId"] = self.clientId.shapeJSON
+        o["ClientSecret"] = self.clientSecret?.shapeJSON
+        o["DeviceKey"] = self.deviceKey?.shapeJSON
+        o["ClientMetadata"] = self.clientMetadata?.shapeJSON
+        return .object(o)
+    }
+}
+
+/// botocore's `GetTokensFromRefreshTokenResponse`.
+public struct GetTokensFromRefreshTokenResponse: Shape, ShapeValue, Equatable {
+    public static var schema: Schema { Schemas.getTokensFromRefreshTokenResponse }
+
+    public var authenticationResult: AuthenticationResultType?
+
+    public init(
+        authenticationResult: AuthenticationResultType? = nil
+    ) {
+        self.authenticationResult = authenticationResult
+    }
+
+    public init(json: JSON) throws(AWSError) {
+        let r = try ShapeReader(json)
+        self.authenticationResult = try r.optional("AuthenticationResult")
+    }
+
+    public func toJSON() -> JSON {
+        var o = [String: JSON](minimumCapacity: 1)
+        o["AuthenticationResult"] = self.authenticationResult?.shapeJSON
         return .object(o)
     }
 }

@@ -196,6 +196,7 @@ public enum OperationModel {
         "AdminResetUserPassword",
         "ListUsers",
         "InitiateAuth",
+        "GetTokensFromRefreshToken",
         "AdminInitiateAuth",
         "RespondToAuthChallenge",
         "AdminRespondToAuthChallenge",
