@@ -38,8 +38,8 @@ struct GetTokensFromRefreshTokenTests {
         s.h.clock.advance(9)
         s.h.ok("GetTokensFromRefreshToken", s.getTokens(first))
         s.h.clock.advance(2)
-        s.refused(s.getTokens(first), "NotAuthorizedException", "Invalid Refresh Token",
-                  operation: "GetTokensFromRefreshToken")
+        s.refused(s.getTokens(first), "RefreshTokenReuseException",
+                  "Refresh Token has been invalidated by refresh token rotation", operation: "GetTokensFromRefreshToken")
         s.h.ok("GetTokensFromRefreshToken", s.getTokens(second))
     }
 

@@ -245,8 +245,10 @@ struct TokenIssuerTests {
         f.clock.advance(5)
         _ = try f.refresh(first)
         f.clock.advance(10)
-        #expect(throws: RefreshTokens.invalid) { try f.refresh(first) }
+        #expect(throws: RefreshTokens.reused) { try f.refresh(first) }
         let latest = try #require(try f.user())
+        let retired = try #require(RefreshTokens.find(first, in: latest))
+        #expect(retired.replacedAt == Date(timeIntervalSince1970: 1_790_000_000 + 100))
         let newest = try #require(RefreshTokens.find(second, in: latest))
         #expect(newest.expires == Date(timeIntervalSince1970: 1_790_000_000 + 30 * 86_400))
     }

@@ -190,10 +190,11 @@ def test_a_rotating_client_refreshes_by_get_tokens_from_refresh_token_only(cogni
     second = result["RefreshToken"]
     assert second != first
     assert verify(cognito, pool_id, result["AccessToken"])["username"] == username
-    # No grace period: the rotated-out token is refused at once, its successor works.
+    # No grace period: the rotated-out token is refused at once (the model's RefreshTokenReuseException), its
+    # successor works.
     refused(lambda: public.get_tokens_from_refresh_token(ClientId=client["ClientId"], RefreshToken=first,
                                                          ClientSecret=client["ClientSecret"]),
-            "NotAuthorizedException", "Invalid Refresh Token")
+            "RefreshTokenReuseException")
     public.get_tokens_from_refresh_token(ClientId=client["ClientId"], RefreshToken=second,
                                          ClientSecret=client["ClientSecret"])
 

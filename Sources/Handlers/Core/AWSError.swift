@@ -18,6 +18,7 @@ public struct AWSError: Error, Equatable, Sendable {
         case passwordHistoryPolicyViolation = "PasswordHistoryPolicyViolationException"
         case passwordResetRequired = "PasswordResetRequiredException"
         case preconditionNotMet = "PreconditionNotMetException"
+        case refreshTokenReuse = "RefreshTokenReuseException"
         case resourceNotFound = "ResourceNotFoundException"
         case scopeDoesNotExist = "ScopeDoesNotExistException"
         case tooManyFailedAttempts = "TooManyFailedAttemptsException"

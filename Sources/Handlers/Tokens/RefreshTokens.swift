@@ -15,10 +15,13 @@ public struct RefreshTokenRecord: Sendable, Equatable {
     /// After this the token no longer refreshes.
     public var expires: Date
     public var revoked: Bool
+    /// When refresh-token rotation gave this token a successor (it then expires at the end of the client's grace
+    /// period); nil for a token never rotated out.
+    public var replacedAt: Date?
 
     public init(
         hash: String, clientId: String, originJti: String, issuedAt: Date, authTime: Date, expires: Date,
-        revoked: Bool = false
+        revoked: Bool = false, replacedAt: Date? = nil
     ) {
         self.hash = hash
         self.clientId = clientId
@@ -27,6 +30,7 @@ public struct RefreshTokenRecord: Sendable, Equatable {
         self.authTime = authTime
         self.expires = expires
         self.revoked = revoked
+        self.replacedAt = replacedAt
     }
 
     public init(json: JSON) throws {
@@ -37,15 +41,17 @@ public struct RefreshTokenRecord: Sendable, Equatable {
         self.init(
             hash: hash, clientId: clientId, originJti: origin, issuedAt: issuedAt,
             authTime: json["AuthTime"]?.dateValue ?? issuedAt, expires: expires,
-            revoked: json["Revoked"]?.boolValue ?? false)
+            revoked: json["Revoked"]?.boolValue ?? false, replacedAt: json["ReplacedAt"]?.dateValue)
     }
 
     public func toJSON() -> JSON {
-        .object([
+        var object: [String: JSON] = [
             "Hash": .string(hash), "ClientId": .string(clientId), "OriginJti": .string(originJti),
             "IssuedAt": .date(issuedAt), "AuthTime": .date(authTime), "Expires": .date(expires),
             "Revoked": .bool(revoked),
-        ])
+        ]
+        if let replacedAt { object["ReplacedAt"] = .date(replacedAt) }
+        return .object(object)
     }
 }
 
@@ -69,6 +75,10 @@ public enum RefreshTokens {
 
     public static let invalid = AWSError.notAuthorized("Invalid Refresh Token")
     public static let revokedError = AWSError.notAuthorized("Refresh Token has been revoked")
+    /// A token that rotation replaced, used after its grace period: "This exception is throw when your application
+    /// requests token refresh with a refresh token that has been invalidated by refresh-token rotation" (the model's
+    /// RefreshTokenReuseException). The message is ours: AWS's is not documented.
+    public static let reused = AWSError(.refreshTokenReuse, "Refresh Token has been invalidated by refresh token rotation")
 
     /// Where a token points, read from the token alone.
     public struct Location: Sendable, Equatable {
@@ -141,7 +151,7 @@ public enum RefreshTokens {
             record.clientId == clientId
         else { throw invalid }
         if record.revoked || isSignedOut(record, user: user) { throw revokedError }
-        guard services.clock.now() < record.expires else { throw invalid }
+        guard services.clock.now() < record.expires else { throw record.replacedAt == nil ? invalid : reused }
         return (user, record)
     }
 

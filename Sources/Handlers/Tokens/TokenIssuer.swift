@@ -67,6 +67,7 @@ public struct TokenIssuer {
                 guard old.hash == record.hash else { return old.toJSON() }
                 var retired = old
                 retired.expires = min(old.expires, grace)
+                retired.replacedAt = old.replacedAt ?? now
                 return retired.toJSON()
             }
             let successor = RefreshTokenRecord(
