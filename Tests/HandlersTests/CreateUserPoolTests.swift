@@ -131,7 +131,7 @@ struct CreateUserPoolTests {
             "SmsConfiguration": ["SnsCallerArn": "arn:aws:iam::123456789012:role/sns", "ExternalId": "x"],
             "UserPoolTags": ["team": "auth", "env": "test"],
             "AdminCreateUserConfig": [
-                "AllowAdminCreateUserOnly": true, "UnusedAccountValidityDays": 30,
+                "AllowAdminCreateUserOnly": true, "UnusedAccountValidityDays": 7,
                 "InviteMessageTemplate": ["EmailMessage": "Hi {username}, {####}", "EmailSubject": "Welcome"],
             ],
             "UserPoolAddOns": ["AdvancedSecurityMode": "AUDIT"],
@@ -139,12 +139,34 @@ struct CreateUserPoolTests {
             "AccountRecoverySetting": ["RecoveryMechanisms": [["Priority": 1, "Name": "verified_email"]]],
             "UserPoolTier": "PLUS",
         ]
-        let id = Self.create(h, "full", settings)
+        // UnusedAccountValidityDays is the legacy form of TemporaryPasswordValidityDays: not both in one request.
+        var request = settings
+        request["AdminCreateUserConfig"] = [
+            "AllowAdminCreateUserOnly": true,
+            "InviteMessageTemplate": ["EmailMessage": "Hi {username}, {####}", "EmailSubject": "Welcome"],
+        ]
+        let id = Self.create(h, "full", request)
         let pool = Self.describe(h, id)
         for (name, value) in settings where name != "VerificationMessageTemplate" {
             #expect(pool[name] == value, "\(name)")
         }
         #expect(pool["VerificationMessageTemplate"] == settings["VerificationMessageTemplate"])
+    }
+
+    /// The model: once TemporaryPasswordValidityDays is set, UnusedAccountValidityDays can no longer be (AWS's
+    /// wording as aws/aws-sdk-js#3817 reports it). Either alone is accepted.
+    @Test func theLegacyUnusedAccountValidityDaysBesideItsSuccessor() throws {
+        let h = try Harness()
+        let both: [String: JSON] = [
+            "PoolName": "both", "Policies": ["PasswordPolicy": ["TemporaryPasswordValidityDays": 5]],
+            "AdminCreateUserConfig": ["UnusedAccountValidityDays": 3],
+        ]
+        let before = h.snapshot()
+        let message = h.fails("CreateUserPool", .object(both), "InvalidParameterException")
+        #expect(message == "Please use TemporaryPasswordValidityDays in PasswordPolicy instead of UnusedAccountValidityDays")
+        #expect(h.snapshot() == before)
+        _ = Self.create(h, "legacy", ["AdminCreateUserConfig": ["UnusedAccountValidityDays": 3]])
+        _ = Self.create(h, "current", ["Policies": ["PasswordPolicy": ["TemporaryPasswordValidityDays": 5]]])
     }
 
     @Test func partialPasswordPolicyFillsTheRest() throws {

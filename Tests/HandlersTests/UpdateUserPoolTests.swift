@@ -118,6 +118,27 @@ struct UpdateUserPoolTests {
         #expect(h.snapshot() == before)
     }
 
+    /// Observed on AWS (ekristen/aws-nuke#477): left out, UserAttributeUpdateSettings keeps its stored value, which
+    /// must still fit the request's AutoVerifiedAttributes (reset to none when left out). A pool that holds changed
+    /// emails until verified refuses an update that would silently drop that; sending both again keeps it.
+    @Test func anOmittedVerificationBeforeUpdateIsKeptAndStillChecked() throws {
+        let h = try Harness()
+        let id = CreateUserPoolTests.create(h, "p", [
+            "AutoVerifiedAttributes": ["email"],
+            "UserAttributeUpdateSettings": ["AttributesRequireVerificationBeforeUpdate": ["email"]],
+            "DeletionProtection": "ACTIVE",
+        ])
+        let before = h.snapshot()
+        #expect(h.fails("UpdateUserPool", ["UserPoolId": .string(id), "DeletionProtection": "INACTIVE"],
+                        "InvalidParameterException")
+            == "All attributes in AttributesRequireVerificationBeforeUpdate must exist in AutoVerifiedAttributes")
+        #expect(h.snapshot() == before)
+        h.ok("UpdateUserPool", ["UserPoolId": .string(id), "AutoVerifiedAttributes": ["email"], "MfaConfiguration": "OFF"])
+        let pool = CreateUserPoolTests.describe(h, id)
+        #expect(pool["UserAttributeUpdateSettings"] == ["AttributesRequireVerificationBeforeUpdate": ["email"]])
+        #expect(pool["DeletionProtection"] == "INACTIVE")
+    }
+
     @Test func modelConstraints() throws {
         let h = try Harness()
         let id = CreateUserPoolTests.create(h)

@@ -92,13 +92,21 @@ struct PoolSettings {
     }
 
     /// What the model cannot express about these settings.
-    private func validate() throws(AWSError) {
+    func validate() throws(AWSError) {
         let autoVerified = Set(autoVerifiedAttributes ?? [])
         let needVerification = userAttributeUpdateSettings?.attributesRequireVerificationBeforeUpdate ?? []
         if !needVerification.allSatisfy(autoVerified.contains) {
             // AWS's wording, as reported (aws/aws-cli#7151), without a final period.
             throw .invalidParameter(
                 "All attributes in AttributesRequireVerificationBeforeUpdate must exist in AutoVerifiedAttributes")
+        }
+        // The model: once TemporaryPasswordValidityDays is set, UnusedAccountValidityDays can no longer be. AWS's
+        // wording as reported (aws/aws-sdk-js#3817).
+        if policies?.passwordPolicy?.temporaryPasswordValidityDays != nil
+            && adminCreateUserConfig?.unusedAccountValidityDays != nil
+        {
+            throw .invalidParameter(
+                "Please use TemporaryPasswordValidityDays in PasswordPolicy instead of UnusedAccountValidityDays")
         }
     }
 

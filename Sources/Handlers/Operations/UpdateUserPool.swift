@@ -17,6 +17,13 @@ struct UpdateUserPool: Operation {
             // Tags are not a setting with a default: TagResource/UntagResource manage them too, and an update
             // that leaves UserPoolTags out (as most callers do) must not silently drop them.
             settings.userPoolTags = input.userPoolTags ?? old.userPoolTags
+            // Observed on AWS (ekristen/aws-nuke#477): an update that leaves UserAttributeUpdateSettings out keeps the
+            // stored one, and it must still fit the request's AutoVerifiedAttributes (reset when left out too), so
+            // a pool that holds changed emails until verified refuses an update that drops email's verification.
+            if input.userAttributeUpdateSettings == nil {
+                settings.userAttributeUpdateSettings = old.userAttributeUpdateSettings
+                try settings.validate()
+            }
 
             // What UpdateUserPool cannot change is carried over; everything else is rebuilt from the request.
             var pool = UserPoolType()
