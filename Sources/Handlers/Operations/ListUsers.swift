@@ -62,10 +62,11 @@ struct ListUsers: Operation {
         }
     }
 
-    /// AWS's documented rule: attributes that cannot be searched on (custom ones included) are returned only
-    /// when every user in the results has a value for them; otherwise the call fails.
+    /// AWS's documented rule: "Amazon Cognito returns an error if not all users in the results have set a value for
+    /// the attribute you request" (ListUsersRequest.AttributesToGet), searchable or not (observed for `given_name`,
+    /// aws/aws-sdk-js#2570).
     static func checkPresent(_ requested: [String], on users: [UserRecord]) throws(AWSError) {
-        for name in requested where !UserFilter.searchableAttributes.contains(name) {
+        for name in requested {
             if users.contains(where: { $0.attributes[name] == nil }) { throw missingAttributes }
         }
     }
