@@ -349,6 +349,17 @@ struct AdminUpdateUserAttributesTests {
         }
     }
 
+    /// Deleting `email` removes its flag; a flag set in the same request does not bring it back (no verified flag
+    /// without the value it speaks of).
+    @Test func aDeletedEmailTakesItsFlagEvenWhenTheRequestSetsIt() throws {
+        let h = try Harness()
+        let poolId = verifyingPool(h)
+        try AdminUsers.user(h, poolId, "alice", ["email": "alice@example.com", "email_verified": "true"])
+        h.ok("AdminUpdateUserAttributes", update(poolId, "alice", [("email", ""), ("email_verified", "true")]))
+        let alice = try #require(try AdminUsers.stored(h, poolId, "alice"))
+        #expect(alice.attributes["email"] == nil && alice.attributes["email_verified"] == nil)
+    }
+
     @Test func aRequiredAttributeCannotBeBlanked() throws {
         let h = try Harness()
         let poolId = AdminUsers.pool(h, ["Schema": [["Name": "name", "Required": true]]])

@@ -171,6 +171,8 @@ public enum AttributeUpdate {
             new.attributes[name] = value
         }
         for (name, kind) in verifiable.sorted(by: { $0.key < $1.key }) {
+            // Deleted in this request: its flag went with it, whatever the request says of the flag.
+            if changes.deletions.contains(name) { continue }
             let flag = changes.values[kind.flag]
             guard let value = changes.values[name], value != user.attributes[name] else {
                 // The current value given again withdraws a change waiting for verification.
