@@ -734,6 +734,15 @@ enum UTCTime {
         return make(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
     }
 
+    /// Strict `yyyy-MM-dd` (a day that exists), as the start of that day.
+    static func parseDate(_ text: String) -> Int? {
+        let b = Array(text.utf8)
+        guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"),
+            let year = number(b[0..<4]), let month = number(b[5..<7]), let day = number(b[8..<10])
+        else { return nil }
+        return make(year: year, month: month, day: day, hour: 0, minute: 0, second: 0)
+    }
+
     /// RFC 1123 (`Sat, 28 Nov 2026 00:00:00 GMT`; also `-0000`/`+hhmm` zones, as Python's `formatdate` writes).
     static func parseHTTPDate(_ text: String) -> Int? {
         var fields = text.split(separator: " ").map(String.init)

@@ -116,24 +116,10 @@ public enum UserAttributes {
         return "Attribute value must be a valid date in the format YYYY-MM-DD."
     }
 
-    /// `YYYY-MM-DD`, a day that exists (February 29th in leap years only). OpenID Connect's `0000` for a year left
-    /// out is a year like any other here.
+    /// `YYYY-MM-DD`, a day that exists (February 29th in leap years only): `UTCTime`'s calendar. OpenID Connect's
+    /// `0000` for a year left out is a year like any other here.
     static func isValidBirthdate(_ s: String) -> Bool {
-        let c = Array(s.utf8)
-        guard c.count == 10, c[4] == UInt8(ascii: "-"), c[7] == UInt8(ascii: "-") else { return false }
-        func number(_ range: Range<Int>) -> Int? {
-            var n = 0
-            for i in range {
-                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c[i]) else { return nil }
-                n = n * 10 + Int(c[i] - UInt8(ascii: "0"))
-            }
-            return n
-        }
-        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), (1...12).contains(month)
-        else { return false }
-        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
-        return (1...days).contains(day)
+        UTCTime.parseDate(s) != nil
     }
 
     /// Plain decimal notation: an optional sign, digits with at most one decimal point (at least one digit), and
