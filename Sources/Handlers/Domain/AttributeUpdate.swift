@@ -72,7 +72,16 @@ public enum AttributeUpdate {
             }
         }
 
-        /// The subject's record as `tx` reads it, allowed to change the attributes `names`.
+        /// Whose lock the change takes: the administrator's user as `tx` finds it, or the token's user, whom
+        /// `transaction` has just confirmed.
+        func username(_ tx: PoolTransaction, _ pool: UserPoolType) throws -> String {
+            switch self {
+            case .user(let username, _): return try tx.existingUser(username, in: pool).username
+            case .signedIn(let token): return token.username
+            }
+        }
+
+        /// The subject's record as `tx` reads it under the user's lock, allowed to change the attributes `names`.
         func find(writing names: [String], _ tx: PoolTransaction, _ pool: UserPoolType) throws -> UserRecord {
             switch self {
             case .user(let username, _):
@@ -93,7 +102,7 @@ public enum AttributeUpdate {
     /// Most changes touch the user's record alone, so the change is made as a `.oneUser` transaction: under the
     /// user's own lock, and updates of different users do not queue behind each other's fsyncs. One that moves an
     /// alias entry (a new email in a pool that signs in with it, say) is made again under the pool's exclusive lock.
-    /// The user is found once to learn whose lock to take, and again under it.
+    /// The user is named once to learn whose lock to take, and found under it.
     public static func update(
         _ attributes: [AttributeType], of subject: Subject, services: Services
     ) throws -> [CodeDeliveryDetailsType] {
@@ -102,8 +111,7 @@ public enum AttributeUpdate {
         let messages = try subject.transaction(services) { tx -> [Message] in
             let pool = try tx.pool()
             let changes = try Changes(attributes, in: pool)
-            let found = try subject.find(writing: names, tx, pool)
-            return try tx.withUserLock(of: found.username, in: pool) { tx in
+            return try tx.withUserLock(of: try subject.username(tx, pool), in: pool) { tx in
                 let user = try subject.find(writing: names, tx, pool)
                 let change = apply(
                     changes, to: user, in: pool, now: now, random: services.random, secret: services.store.secret)
@@ -122,8 +130,7 @@ public enum AttributeUpdate {
         try subject.transaction(services) { tx in
             let pool = try tx.pool()
             try UserAttributes.validateDeletion(names, in: pool)
-            let found = try subject.find(writing: names, tx, pool)
-            try tx.withUserLock(of: found.username, in: pool) { tx in
+            try tx.withUserLock(of: try subject.username(tx, pool), in: pool) { tx in
                 let user = try subject.find(writing: names, tx, pool)
                 var changed = user
                 for name in names { remove(name, from: &changed) }
