@@ -24,11 +24,13 @@ import re
 import sys
 
 # The operations whose input and output shapes we generate (the project implements these).
-# Where the service itself is known to check something other than botocore's published pattern.
+# Where the service itself is known to check (and quote) something other than botocore's published pattern.
 # PasswordType: botocore still carries the 2018 pattern `[\S]+`, but Cognito accepts passwords with inner
-# spaces (a space counts as a symbol in its password policy) and refuses only leading/trailing whitespace.
+# spaces (a space counts as a symbol in its password policy) and refuses leading/trailing whitespace, and a
+# single character, with "Member must satisfy regular expression pattern: ^[\S]+.*[\S]+$" (an AWS answer to
+# ConfirmForgotPassword quoted in cds-snc/platform-forms-client#5635, 2025).
 PATTERN_OVERRIDES = {
-    "PasswordType": r"[\S]+.*[\S]+",
+    "PasswordType": r"^[\S]+.*[\S]+$",
 }
 
 OPERATIONS = [

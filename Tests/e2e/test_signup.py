@@ -225,6 +225,10 @@ def test_sign_up_refusals(cognito: Instance, idp, public, email_pool):
          ("UsernameExistsException", "An account with the given email already exists.")),
         (dict(Username=new_email(), Password="weak"),
          ("InvalidPasswordException", "Password did not conform with policy: Password not long enough")),
+        # AWS's own pattern (not botocore's `[\S]+`) refuses one character and outer spaces before the policy.
+        (dict(Username=new_email(), Password="x"),
+         ("InvalidParameterException", "1 validation error detected: Value at 'password' failed to satisfy "
+          "constraint: Member must satisfy regular expression pattern: ^[\\S]+.*[\\S]+$")),
         (dict(Username="not-an-email", Password=PASSWORD),
          ("InvalidParameterException", "Username should be an email.")),
     ]

@@ -281,7 +281,7 @@ enum Patterns {
     static let emailMfaSubjectType = Pattern(#"[\p{L}\p{M}\p{S}\p{N}\p{P}\s]+"#, regex: #"[\p{L}\p{M}\p{S}\p{N}\p{P}[ \t\n\x{0B}\f\r]]+"#)
     static let emailVerificationMessageByLinkType = Pattern(#"[\p{L}\p{M}\p{S}\p{N}\p{P}\s*]*\{##[\p{L}\p{M}\p{S}\p{N}\p{P}\s*]*##\}[\p{L}\p{M}\p{S}\p{N}\p{P}\s*]*"#, regex: #"[\p{L}\p{M}\p{S}\p{N}\p{P}[ \t\n\x{0B}\f\r]*]*\{##[\p{L}\p{M}\p{S}\p{N}\p{P}[ \t\n\x{0B}\f\r]*]*##\}[\p{L}\p{M}\p{S}\p{N}\p{P}[ \t\n\x{0B}\f\r]*]*"#)
     static let hexStringType = Pattern("^[0-9a-fA-F]+$")
-    static let passwordType = Pattern(#"[\S]+.*[\S]+"#, regex: #"[[^ \t\n\x{0B}\f\r]]+.*[[^ \t\n\x{0B}\f\r]]+"#)
+    static let passwordType = Pattern(#"^[\S]+.*[\S]+$"#, regex: #"^[[^ \t\n\x{0B}\f\r]]+.*[[^ \t\n\x{0B}\f\r]]+$"#)
     static let providerNameType = Pattern(#"[\p{L}\p{M}\p{S}\p{N}\p{P}\p{Z}]+"#)
     static let sESConfigurationSet = Pattern("^[a-zA-Z0-9_-]+$")
     static let scopeType = Pattern(#"[\x21\x23-\x5B\x5D-\x7E]+"#)
