@@ -342,6 +342,34 @@ struct TokenIssuerTests {
         #expect(kept.first?.originJti == "o5")
     }
 
+    @Test func beyondTheCapEndedSessionsGoBeforeLiveOnes() throws {
+        let f = try TokenFixture()
+        try f.addUser()
+        var user = try #require(try f.user())
+        let now = f.clock.now()
+        user.signedOutAt = now - 10
+        func record(_ i: Int, revoked: Bool = false, replacedAt: Date? = nil, expires: Date? = nil, authTime: Date? = nil)
+            -> RefreshTokenRecord
+        {
+            RefreshTokenRecord(
+                hash: String(i), clientId: f.clientId, originJti: "o\(i)", issuedAt: now + Double(i),
+                authTime: authTime ?? now, expires: expires ?? now + 3600, revoked: revoked, replacedAt: replacedAt)
+        }
+        // Among the oldest sessions, three ended: signed out (signed in before the global sign-out), revoked, rotated
+        // out past its grace period. One rotated out but still in its grace period is live.
+        for i in 0..<3 { RefreshTokens.add(record(i), to: &user, now: now) }
+        RefreshTokens.add(record(3, authTime: now - 20), to: &user, now: now)
+        RefreshTokens.add(record(4), to: &user, now: now)
+        RefreshTokens.add(record(5, revoked: true), to: &user, now: now)
+        RefreshTokens.add(record(6, replacedAt: now - 60, expires: now - 1), to: &user, now: now)
+        RefreshTokens.add(record(7, replacedAt: now - 1, expires: now + 30), to: &user, now: now)
+        for i in 8..<(RefreshTokens.maxPerUser + 4) { RefreshTokens.add(record(i), to: &user, now: now) }
+        // Four too many: the three ended ones, then the oldest live one; the rest stay in the order they were issued.
+        let kept = RefreshTokens.records(of: user).map(\.originJti)
+        #expect(kept.count == RefreshTokens.maxPerUser)
+        #expect(kept == ["o1", "o2", "o4"] + (7..<(RefreshTokens.maxPerUser + 4)).map { "o\($0)" })
+    }
+
     @Test func issuerIgnoresATrailingSlashInTheBase() throws {
         let config = Config(dataDirectory: URL(fileURLWithPath: "/tmp"), issuerBaseURL: "https://id.example.com/")
         #expect(TokenIssuer.issuer(poolId: "eu-west-1_abc", config: config) == "https://id.example.com/eu-west-1_abc")

@@ -66,8 +66,8 @@ public struct RefreshTokenRecord: Sendable, Equatable {
 /// Losing `secret.key` invalidates every refresh token (and nothing else of the users').
 public enum RefreshTokens {
     static let version: UInt8 = 1
-    /// How many refresh tokens one user keeps; beyond it the oldest go (their sessions end). Keeps the user file,
-    /// read on every request of that user, small whatever a client does.
+    /// How many refresh tokens one user keeps; beyond it those of ended sessions go first, then the oldest (their
+    /// sessions end). Keeps the user file, read on every request of that user, small whatever a client does.
     public static let maxPerUser = 100
     /// How long past its expiry a record is kept: access tokens issued from it may live up to a day (the longest
     /// access-token validity) past it, and its revocation must go on refusing them.
@@ -201,14 +201,26 @@ public enum RefreshTokens {
         prune(&user, now: now)
     }
 
-    /// Drops records a day past their expiry and, beyond `maxPerUser`, the oldest.
+    /// Drops records a day past their expiry and, beyond `maxPerUser`, first the records of sessions already
+    /// ended, then the oldest. Kept in the order they were issued.
     public static func prune(_ user: inout UserRecord, now: Date) {
         var kept = records(of: user).filter { now.timeIntervalSince($0.expires) < retention }
         if kept.count > maxPerUser {
-            kept.sort { $0.issuedAt > $1.issuedAt }
+            // Last to go first: live sessions, newest first, then ended ones, newest first.
+            kept.sort { a, b in
+                let (aEnded, bEnded) = (hasEnded(a, user: user, now: now), hasEnded(b, user: user, now: now))
+                return aEnded != bEnded ? !aEnded : a.issuedAt > b.issuedAt
+            }
             kept.removeLast(kept.count - maxPerUser)
             kept.sort { $0.issuedAt < $1.issuedAt }
         }
         user.refreshTokens = kept.map { $0.toJSON() }
+    }
+
+    /// Whether dropping `record` changes nothing but the error its token gets: it was revoked, or signed out
+    /// globally (both refuse its access tokens, as a missing record does), or replaced by rotation and past its
+    /// grace period (its successor carries the same origin, so the access tokens live on through that one).
+    static func hasEnded(_ record: RefreshTokenRecord, user: UserRecord, now: Date) -> Bool {
+        record.revoked || isSignedOut(record, user: user) || (record.replacedAt != nil && now >= record.expires)
     }
 }
