@@ -297,6 +297,59 @@ struct SignUpTests {
         #expect(h.outbox().count == 1)
     }
 
+    /// AWS: only `CaseSensitive: false` "also enables both preferred_username and email alias to be case
+    /// insensitive" (UsernameConfigurationType); a case-sensitive pool matches email addresses exactly.
+    @Test func aCaseSensitivePoolMatchesEmailAddressesExactly() throws {
+        let h = try Harness()
+        let (poolId, client) = SignUps.setUp(h, SignUps.emailPool.merging(["UsernameConfiguration": ["CaseSensitive": true]]) { $1 })
+        SignUps.signUp(h, client, "Liam@example.com")
+        #expect(try SignUps.user(h, poolId, "Liam@example.com") != nil)
+        #expect(try SignUps.user(h, poolId, "liam@example.com") == nil)
+        SignUps.signUp(h, client, "liam@example.com")
+        let (upper, lower) = (try #require(try SignUps.user(h, poolId, "Liam@example.com")),
+                              try #require(try SignUps.user(h, poolId, "liam@example.com")))
+        #expect(upper.sub != lower.sub && lower.attributes["email"] == "liam@example.com")
+        Clients.refused(h, "SignUp", client.input("Liam@example.com", ["Password": .string(SignUps.password)]),
+                        "UsernameExistsException", "An account with the given email already exists.")
+    }
+
+    /// Entries a case-sensitive pool wrote before it kept the case of email addresses were folded; they still find
+    /// their user by the exact address (and only by it), move aside when another user takes the folded address, and
+    /// go with their user.
+    @Test func foldedAliasEntriesOfACaseSensitivePoolStillServe() throws {
+        let h = try Harness()
+        let (poolId, client) = SignUps.setUp(h, SignUps.emailPool.merging(["UsernameConfiguration": ["CaseSensitive": true]]) { $1 })
+        for address in ["Liam@example.com", "Mia@example.com"] {
+            SignUps.signUp(h, client, address)
+            try h.store.withPool(poolId, .exclusive) { tx in
+                let entry = try #require(try tx.read("aliases", "email:" + address))
+                try tx.write("aliases", "email:" + address.lowercased(), entry)
+                #expect(try tx.remove("aliases", "email:" + address))
+            }
+        }
+        let liam = try #require(try SignUps.user(h, poolId, "Liam@example.com"))
+        #expect(try SignUps.user(h, poolId, "liam@example.com") == nil)
+
+        SignUps.signUp(h, client, "liam@example.com")
+        let other = try #require(try SignUps.user(h, poolId, "liam@example.com"))
+        #expect(other.sub != liam.sub)
+        #expect(try SignUps.user(h, poolId, "Liam@example.com")?.sub == liam.sub)
+        // Each user has two entries (email and sub): Liam's email under its exact key now, Mia's still folded.
+        let holders = try h.store.withPool(poolId, .shared) { tx in
+            try tx.storedNames("aliases").compactMap { try tx.read("aliases", storedName: $0)?["User"]?.stringValue }
+        }
+        #expect(holders.count == 6 && Set(holders).count == 3)
+        #expect(try h.store.withPool(poolId, .shared) { tx in
+            try tx.read("aliases", "email:Liam@example.com") != nil && tx.read("aliases", "email:mia@example.com") != nil
+        })
+
+        h.ok("AdminDeleteUser", AdminUsers.ids(poolId, liam.username))
+        h.ok("AdminDeleteUser", AdminUsers.ids(poolId, "Mia@example.com"))
+        #expect(try SignUps.user(h, poolId, "Liam@example.com") == nil)
+        #expect(try SignUps.user(h, poolId, "liam@example.com")?.sub == other.sub)
+        #expect(try h.store.withPool(poolId, .shared) { tx in try tx.storedNames("aliases").count } == 2)
+    }
+
     @Test func usernamesMustBeOfTheUsernameAttributesFormat() throws {
         let h = try Harness()
         let input = { (client: SignUps.Client, name: String) in

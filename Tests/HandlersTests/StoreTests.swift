@@ -315,6 +315,14 @@ struct StoreTests {
         #expect(UserKey.username("Alice", in: pool) == "Alice")
         pool.usernameConfiguration = UsernameConfigurationType(caseSensitive: false)
         #expect(UserKey.username("Alice", in: pool) == "alice")
-        #expect(UserKey.alias("email", "Ame\u{301}lie@Example.com") == "email:am\u{E9}lie@example.com")
+        #expect(UserKey.alias("email", "Ame\u{301}lie@Example.com", in: pool) == "email:am\u{E9}lie@example.com")
+        // A case-sensitive pool keeps the case of email addresses and preferred usernames; nothing folds phone
+        // numbers or subs (nor has a legacy folded key for them).
+        pool.usernameConfiguration = UsernameConfigurationType(caseSensitive: true)
+        #expect(UserKey.alias("email", "Ame\u{301}lie@Example.com", in: pool) == "email:Am\u{E9}lie@Example.com")
+        #expect(UserKey.legacyAlias("email", "Ame\u{301}lie@Example.com", in: pool) == "email:am\u{E9}lie@example.com")
+        #expect(UserKey.legacyAlias("email", "amelie@example.com", in: pool) == nil)
+        #expect(UserKey.alias("preferred_username", "Am", in: pool) == "preferred_username:Am")
+        #expect(UserKey.alias("sub", "A-b", in: pool) == "sub:A-b" && UserKey.legacyAlias("sub", "A-b", in: pool) == nil)
     }
 }

@@ -259,6 +259,27 @@ def test_duplicate_usernames_in_a_plain_pool(idp, public):
     assert error_of(e) == ("UsernameExistsException", "User already exists")
 
 
+def test_a_case_sensitive_pool_matches_email_addresses_exactly(idp, public):
+    # AWS: only CaseSensitive=false "also enables both preferred_username and email alias to be case insensitive".
+    pool_id = idp.create_user_pool(PoolName="cs-email-" + secrets.token_hex(4), UsernameAttributes=["email"],
+                                   UsernameConfiguration={"CaseSensitive": True})["UserPool"]["Id"]
+    client_id = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="app",
+                                            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+                                            )["UserPoolClient"]["ClientId"]
+    upper = public.sign_up(ClientId=client_id, Username="Ann@Example.com", Password=PASSWORD)["UserSub"]
+    lower = public.sign_up(ClientId=client_id, Username="ann@example.com", Password=PASSWORD)["UserSub"]
+    assert upper != lower
+    for address, sub in [("Ann@Example.com", upper), ("ann@example.com", lower)]:
+        idp.admin_confirm_sign_up(UserPoolId=pool_id, Username=address)
+        assert idp.admin_get_user(UserPoolId=pool_id, Username=address)["Username"] == sub
+        tokens = public.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+                                      AuthParameters={"USERNAME": address, "PASSWORD": PASSWORD})
+        assert public.get_user(AccessToken=tokens["AuthenticationResult"]["AccessToken"])["Username"] == sub
+    with pytest.raises(ClientError) as e:
+        idp.admin_get_user(UserPoolId=pool_id, Username="ANN@example.com")
+    assert error_of(e) == ("UserNotFoundException", "User does not exist.")
+
+
 def test_admin_create_user_only_pools_refuse_sign_up(idp, public):
     pool_id = idp.create_user_pool(
         PoolName="admin-only-" + secrets.token_hex(4), AdminCreateUserConfig={"AllowAdminCreateUserOnly": True}

@@ -4,9 +4,9 @@ import Foundation
 ///
 /// Store layout inside a pool:
 /// - `users/<UserKey>.json`: the `UserRecord`.
-/// - `aliases/<attribute>:<folded value>.json`: `{"User": <UserKey>}` for every sign-in identifier other than
-///   the username: `sub` always; `email`/`phone_number` when they are username attributes (always) or alias
-///   attributes (once verified); `preferred_username` when it is an alias attribute.
+/// - `aliases/<UserKey.alias>.json`: `{"User": <UserKey>}` for every sign-in identifier other than the username:
+///   `sub` always; `email`/`phone_number` when they are username attributes (always) or alias attributes (once
+///   verified); `preferred_username` when it is an alias attribute.
 ///
 /// Ordering: new index entries are written before the record, stale ones removed after it (and on deletion
 /// the record goes first). Readers always confirm an entry against the record it names (`aliasOwner`), so
@@ -48,12 +48,21 @@ extension PoolTransaction {
 
     /// The user who holds `value` as their `attribute` alias right now, confirmed against their record.
     public func aliasOwner(_ attribute: String, _ value: String, in pool: UserPoolType) throws -> UserRecord? {
-        let aliasKey = UserKey.alias(attribute, value)
-        guard let entry = try read(Self.aliasesFolder, aliasKey), let key = entry["User"]?.stringValue,
+        let aliasKey = UserKey.alias(attribute, value, in: pool)
+        if let user = try entryOwner(at: aliasKey, holding: aliasKey, attribute, in: pool) { return user }
+        guard let legacy = UserKey.legacyAlias(attribute, value, in: pool) else { return nil }
+        return try entryOwner(at: legacy, holding: aliasKey, attribute, in: pool)
+    }
+
+    /// The user the entry at `entryKey` names, if their `attribute` alias is `aliasKey` now.
+    private func entryOwner(
+        at entryKey: String, holding aliasKey: String, _ attribute: String, in pool: UserPoolType
+    ) throws -> UserRecord? {
+        guard let entry = try read(Self.aliasesFolder, entryKey), let key = entry["User"]?.stringValue,
             let user = try user(key: key)
         else { return nil }
         let current = UserKey.aliases(of: user, in: pool)
-        return current[attribute].map { UserKey.alias(attribute, $0) == aliasKey } == true ? user : nil
+        return current[attribute].map { UserKey.alias(attribute, $0, in: pool) == aliasKey } == true ? user : nil
     }
 
     /// Attributes of `user` whose alias value is already held by another user.
@@ -70,17 +79,24 @@ extension PoolTransaction {
     /// Writes `user`, moving its alias entries from what `previous` had to what it has now. Alias values the
     /// caller allowed to be taken over from another user are simply overwritten (`aliasConflicts` first).
     public func saveUser(_ user: UserRecord, previous: UserRecord?, in pool: UserPoolType) throws {
-        let old = previous.map { UserKey.aliases(of: $0, in: pool) } ?? [:]
+        let oldValues = previous.map { UserKey.aliases(of: $0, in: pool) } ?? [:]
         let new = UserKey.aliases(of: user, in: pool)
         let key = UserKey.username(user.username, in: pool)
         // Under a user lock only the record may change: stop before writing anything (see `Store.LockMode`).
-        if mode == .oneUser && (old != new || previous == nil) { throw NeedsExclusiveLock() }
-        for (attribute, value) in new where old[attribute].map({ UserKey.alias(attribute, $0) }) != UserKey.alias(attribute, value) {
-            try write(Self.aliasesFolder, UserKey.alias(attribute, value), .object(["User": .string(key)]))
+        if mode == .oneUser && (oldValues != new || previous == nil) { throw NeedsExclusiveLock() }
+        var old: [String: (value: String, key: String)] = [:]
+        for (attribute, value) in oldValues { old[attribute] = (value, UserKey.alias(attribute, value, in: pool)) }
+        var newKeys: Set<String> = []
+        for (attribute, value) in new {
+            let aliasKey = UserKey.alias(attribute, value, in: pool)
+            newKeys.insert(aliasKey)
+            guard old[attribute]?.key != aliasKey else { continue }
+            try keepLegacyEntry(at: aliasKey, attribute, unlessHeldBy: key, in: pool)
+            try write(Self.aliasesFolder, aliasKey, .object(["User": .string(key)]))
         }
         try write(Self.usersFolder, key, user.toJSON())
-        for (attribute, value) in old where new[attribute].map({ UserKey.alias(attribute, $0) }) != UserKey.alias(attribute, value) {
-            try removeAliasEntry(attribute, value, ifOwnedBy: key)
+        for (attribute, (value, aliasKey)) in old where !newKeys.contains(aliasKey) {
+            try removeAliasEntry(attribute, value, ifOwnedBy: key, keeping: newKeys, in: pool)
         }
     }
 
@@ -90,15 +106,38 @@ extension PoolTransaction {
         let key = UserKey.username(user.username, in: pool)
         try remove(Self.usersFolder, key)
         for (attribute, value) in UserKey.aliases(of: user, in: pool) {
-            try removeAliasEntry(attribute, value, ifOwnedBy: key)
+            try removeAliasEntry(attribute, value, ifOwnedBy: key, keeping: [], in: pool)
         }
     }
 
-    private func removeAliasEntry(_ attribute: String, _ value: String, ifOwnedBy key: String) throws {
-        let aliasKey = UserKey.alias(attribute, value)
-        if let entry = try read(Self.aliasesFolder, aliasKey), entry["User"]?.stringValue == key {
-            try remove(Self.aliasesFolder, aliasKey)
+    /// Removes the entry of `value` (and its legacy folded one, unless that is among the user's entries to keep) if
+    /// it names the user `key`.
+    private func removeAliasEntry(
+        _ attribute: String, _ value: String, ifOwnedBy key: String, keeping: Set<String>, in pool: UserPoolType
+    ) throws {
+        var entryKeys = [UserKey.alias(attribute, value, in: pool)]
+        if let legacy = UserKey.legacyAlias(attribute, value, in: pool), !keeping.contains(legacy) {
+            entryKeys.append(legacy)
         }
+        for entryKey in entryKeys {
+            if let entry = try read(Self.aliasesFolder, entryKey), entry["User"]?.stringValue == key {
+                try remove(Self.aliasesFolder, entryKey)
+            }
+        }
+    }
+
+    /// Before `aliasKey` is written for the user `writer`: if the entry there is another user's legacy folded one (a
+    /// case-sensitive pool's entry from before exact keys, for a value differing from this one only in case), that
+    /// user's entry is written again under their exact key, so they stay reachable by their own value.
+    private func keepLegacyEntry(
+        at aliasKey: String, _ attribute: String, unlessHeldBy writer: String, in pool: UserPoolType
+    ) throws {
+        guard UserKey.keepsCase(attribute, in: pool), let entry = try read(Self.aliasesFolder, aliasKey),
+            let key = entry["User"]?.stringValue, key != writer, let user = try user(key: key),
+            let value = UserKey.aliases(of: user, in: pool)[attribute],
+            UserKey.legacyAlias(attribute, value, in: pool) == aliasKey
+        else { return }
+        try write(Self.aliasesFolder, UserKey.alias(attribute, value, in: pool), entry)
     }
 
     /// Every user's stored name, sorted: ListUsers pages over these (`user(storedName:)` reads one).
@@ -163,11 +202,32 @@ public enum UserKey {
         pool.usernameConfiguration?.caseSensitive ?? true
     }
 
-    static func alias(_ attribute: String, _ value: String) -> String {
+    /// The alias entry's key: `<attribute>:<NFC value>`, email addresses and preferred usernames case-folded in a
+    /// case-insensitive pool. AWS: `CaseSensitive: false` "also enables both preferred_username and email alias to
+    /// be case insensitive" (UsernameConfigurationType), so a case-sensitive pool matches them exactly.
+    static func alias(_ attribute: String, _ value: String, in pool: UserPoolType) -> String {
         let nfc = nfc(value)
-        // Email addresses and preferred usernames are matched without regard to case, as Cognito does.
-        let folded = attribute == "phone_number" || attribute == "sub" ? nfc : nfc.lowercased()
-        return attribute + ":" + folded
+        return attribute + ":" + (keepsCase(attribute, in: pool) || !isFoldable(attribute) ? nfc : nfc.lowercased())
+    }
+
+    /// Entries of case-sensitive pools written before they kept case were folded like a case-insensitive pool's:
+    /// that key, where it differs from `alias`. Lookups fall back to it (confirmed against the record, as always),
+    /// removals take it too, and a write over it moves its holder to their exact key first.
+    static func legacyAlias(_ attribute: String, _ value: String, in pool: UserPoolType) -> String? {
+        guard keepsCase(attribute, in: pool) else { return nil }
+        let nfc = nfc(value)
+        let folded = nfc.lowercased()
+        return folded == nfc ? nil : attribute + ":" + folded
+    }
+
+    /// Whether `attribute`'s alias values keep their case in `pool`: the case-foldable ones in a case-sensitive pool.
+    static func keepsCase(_ attribute: String, in pool: UserPoolType) -> Bool {
+        isFoldable(attribute) && isCaseSensitive(pool)
+    }
+
+    /// Email addresses and preferred usernames; never phone numbers or `sub`s.
+    private static func isFoldable(_ attribute: String) -> Bool {
+        attribute != "phone_number" && attribute != "sub"
     }
 
     /// The alias attributes a pool resolves `Username` through, besides `sub`.
