@@ -11,7 +11,8 @@ struct AdminConfirmSignUpTests {
         let random = h.services.random
         let now = h.clock.now()
         try AdminUsers.user(h, poolId, "alice", ["email": "alice@example.com"], status: .unconfirmed) { user in
-            _ = VerificationCode.issue(.signUp, in: &user.codes, now: now, random: random, secret: secret)
+            _ = try VerificationCode.issue(
+                .signUp, in: &user.codes, now: now, random: random, secret: secret, request: .counted)
         }
         h.clock.advance(30)
 

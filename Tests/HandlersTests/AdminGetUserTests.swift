@@ -19,13 +19,13 @@ enum AdminUsers {
     static func user(
         _ h: Harness, _ poolId: String, _ username: String, _ attributes: [String: String] = [:],
         status: UserStatusType = .confirmed, password: String? = AdminUsers.password,
-        _ adjust: (inout UserRecord) -> Void = { _ in }
+        _ adjust: (inout UserRecord) throws -> Void = { _ in }
     ) throws -> UserRecord {
         var user = UserRecord(
             username: username, sub: h.services.random.uuid(), attributes: attributes, status: status,
             now: h.clock.now())
         if let password { user.passwordHash = try h.services.passwords.hash(password, random: h.services.random) }
-        adjust(&user)
+        try adjust(&user)
         try h.store.withPool(poolId, .exclusive) { tx in try tx.saveUser(user, previous: nil, in: tx.pool()) }
         return user
     }

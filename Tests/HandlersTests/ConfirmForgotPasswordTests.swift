@@ -72,7 +72,7 @@ struct ConfirmForgotPasswordTests {
         let r = try Recovery()
         try r.addUser(status: .unconfirmed) { user in
             user.codes[CodePurpose.signUp.key] =
-                VerificationCode.issue(
+                try VerificationCode.issue(
                     .signUp, now: r.h.clock.now(), random: r.h.services.random, secret: r.h.store.secret
                 ).record.toJSON()
         }

@@ -30,7 +30,7 @@ struct Recovery {
     func addUser(
         _ username: String = "alice", email: String? = "alice@example.com", emailVerified: Bool = true,
         phone: String? = nil, phoneVerified: Bool = false, status: UserStatusType = .confirmed, enabled: Bool = true,
-        password: String = Recovery.password, edit: (inout UserRecord) -> Void = { _ in }
+        password: String = Recovery.password, edit: (inout UserRecord) throws -> Void = { _ in }
     ) throws -> UserRecord {
         var attributes: [String: String] = [:]
         if let email {
@@ -46,7 +46,7 @@ struct Recovery {
             now: h.clock.now())
         user.passwordHash = try h.services.passwords.hash(password, random: h.services.random)
         user.enabled = enabled
-        edit(&user)
+        try edit(&user)
         try h.store.withPool(poolId, .exclusive) { tx in
             try tx.saveUser(user, previous: nil, in: try tx.pool())
         }

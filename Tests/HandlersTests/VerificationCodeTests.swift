@@ -18,7 +18,8 @@ struct VerificationCodeTests {
     func issue(_ purpose: CodePurpose = .signUp, at now: Date? = nil, replacing previous: VerificationCode? = nil)
         -> (code: String, record: VerificationCode)
     {
-        VerificationCode.issue(purpose, now: now ?? t0, random: SystemRandom(), secret: secret, replacing: previous)
+        // A counted request never throws.
+        try! VerificationCode.issue(purpose, now: now ?? t0, random: SystemRandom(), secret: secret, replacing: previous)
     }
 
     func wrong(_ code: String) -> String {
@@ -41,10 +42,10 @@ struct VerificationCodeTests {
         }
     }
 
-    @Test func digitsAreDrawnWithoutModuloBias() {
+    @Test func digitsAreDrawnWithoutModuloBias() throws {
         // Bytes 250...255 would favour 0...5 if reduced modulo 10; they must be skipped.
         let random = ScriptedRandom(script: [255, 250, 253, 1, 2, 3, 4, 5, 6])
-        let (code, _) = VerificationCode.issue(.signUp, now: t0, random: random, secret: secret)
+        let (code, _) = try VerificationCode.issue(.signUp, now: t0, random: random, secret: secret)
         #expect(code == "123456")
     }
 
@@ -173,10 +174,11 @@ struct VerificationCodeTests {
 
     // MARK: In a user's codes
 
-    @Test func usedCodesAndCodesNeverIssuedAreExpired() {
+    @Test func usedCodesAndCodesNeverIssuedAreExpired() throws {
         var codes: [String: JSON] = [:]
         #expect(VerificationCode.check("123456", for: .signUp, in: &codes, now: t0, secret: secret) == .expired)
-        let code = VerificationCode.issue(.signUp, in: &codes, now: t0, random: SystemRandom(), secret: secret)
+        let code = try VerificationCode.issue(
+            .signUp, in: &codes, now: t0, random: SystemRandom(), secret: secret, request: .limited)
         #expect(codes[CodePurpose.signUp.key] != nil)
         #expect(VerificationCode.check(code, for: .forgotPassword, in: &codes, now: t0, secret: secret) == .expired)
         #expect(VerificationCode.check(code, for: .signUp, in: &codes, now: t0, secret: secret) == .ok)
@@ -186,7 +188,8 @@ struct VerificationCodeTests {
 
     @Test func attemptsArePersistedInTheUsersCodes() throws {
         var codes: [String: JSON] = [:]
-        let code = VerificationCode.issue(.forgotPassword, in: &codes, now: t0, random: SystemRandom(), secret: secret)
+        let code = try VerificationCode.issue(
+            .forgotPassword, in: &codes, now: t0, random: SystemRandom(), secret: secret, request: .limited)
         for _ in 0..<5 {
             #expect(
                 VerificationCode.check(wrong(code), for: .forgotPassword, in: &codes, now: t0, secret: secret)
@@ -198,16 +201,84 @@ struct VerificationCodeTests {
             VerificationCode.check(code, for: .forgotPassword, in: &again, now: t0, secret: secret) == .tooManyAttempts)
     }
 
-    @Test func issuingAgainSupersedesThroughTheUsersCodes() {
+    @Test func issuingAgainSupersedesThroughTheUsersCodes() throws {
         var codes: [String: JSON] = [:]
-        let first = VerificationCode.issue(
-            .attribute("email"), in: &codes, now: t0, random: SystemRandom(), secret: secret)
-        let second = VerificationCode.issue(
-            .attribute("email"), in: &codes, now: t0, random: SystemRandom(), secret: secret)
+        let first = try VerificationCode.issue(
+            .attribute("email"), in: &codes, now: t0, random: SystemRandom(), secret: secret, request: .limited)
+        let second = try VerificationCode.issue(
+            .attribute("email"), in: &codes, now: t0, random: SystemRandom(), secret: secret, request: .limited)
         guard first != second else { return }
         var copy = codes
         #expect(VerificationCode.check(first, for: .attribute("email"), in: &copy, now: t0, secret: secret) == .expired)
         #expect(VerificationCode.check(second, for: .attribute("email"), in: &codes, now: t0, secret: secret) == .ok)
+    }
+
+    /// Asking for a new code after every five wrong ones does not allow guessing without end: requests and wrong
+    /// codes together are limited per hour, across the codes that supersede each other.
+    @Test func requestsAndWrongCodesAreLimitedPerHour() throws {
+        var codes: [String: JSON] = [:]
+        func request(at now: Date) throws(AWSError) -> String {
+            try VerificationCode.issue(
+                .forgotPassword, in: &codes, now: now, random: SystemRandom(), secret: secret, request: .limited)
+        }
+        func check(_ code: String, at now: Date) -> VerificationCode.Outcome {
+            VerificationCode.check(code, for: .forgotPassword, in: &codes, now: now, secret: secret)
+        }
+        // Three rounds of a request and five wrong codes: 18 of the hour's 20.
+        var code = ""
+        for round in 0..<3 {
+            code = try request(at: t0 + Double(10 * round))
+            for _ in 0..<VerificationCode.maxFailedAttempts {
+                #expect(check(wrong(code), at: t0 + Double(10 * round + 1)) == .mismatch)
+            }
+        }
+        code = try request(at: t0 + 30)  // 19
+        #expect(check(wrong(code), at: t0 + 31) == .mismatch)  // 20
+        // The hour is spent: even the right code is refused, and so is a new one.
+        #expect(check(code, at: t0 + 32) == .tooManyAttempts)
+        #expect(throws: AWSError(.limitExceeded, "Attempt limit exceeded, please try after some time.")) {
+            try request(at: t0 + 33)
+        }
+        // A change that sends a code is never refused for it, but counts: the new code cannot be entered either.
+        var counted = codes
+        let sent = try VerificationCode.issue(
+            .forgotPassword, in: &counted, now: t0 + 34, random: SystemRandom(), secret: secret, request: .counted)
+        #expect(VerificationCode.check(sent, for: .forgotPassword, in: &counted, now: t0 + 35, secret: secret)
+            == .tooManyAttempts)
+        // An administrator's code neither counts nor is refused; it is entered once the hour has passed.
+        var exempt = codes
+        let reset = try VerificationCode.issue(
+            .forgotPassword, in: &exempt, now: t0 + 34, random: SystemRandom(), secret: secret, request: .exempt)
+        #expect(VerificationCode.check(reset, for: .forgotPassword, in: &exempt, now: t0 + 35, secret: secret)
+            == .tooManyAttempts)
+        #expect(VerificationCode.check(reset, for: .forgotPassword, in: &exempt, now: t0 + 3630, secret: secret)
+            == .ok)
+
+        // An hour after the first request it has left the window, and one more is allowed.
+        code = try request(at: t0 + 3600)
+        #expect(throws: AWSError(.limitExceeded, "Attempt limit exceeded, please try after some time.")) {
+            try request(at: t0 + 3600)
+        }
+        // Once the wrong codes of the first round have left it too, the latest code works.
+        #expect(check(code, at: t0 + 3600) == .tooManyAttempts)
+        #expect(check(code, at: t0 + 3602) == .ok)
+        #expect(codes[CodePurpose.forgotPassword.key] == nil)
+    }
+
+    @Test func theHourIsPerPurposeAndSurvivesStorage() throws {
+        var codes: [String: JSON] = [:]
+        for _ in 0..<VerificationCode.hourlyLimit {
+            _ = try VerificationCode.issue(
+                .signUp, in: &codes, now: t0, random: SystemRandom(), secret: secret, request: .limited)
+        }
+        var reloaded = try codes.mapValues { try JSON.parse($0.serializedString()) }
+        #expect(reloaded[CodePurpose.signUp.key]?["Recent"]?.arrayValue?.count == VerificationCode.hourlyLimit)
+        #expect(throws: AWSError.self) {
+            try VerificationCode.issue(
+                .signUp, in: &reloaded, now: t0 + 1, random: SystemRandom(), secret: secret, request: .limited)
+        }
+        _ = try VerificationCode.issue(
+            .attribute("email"), in: &reloaded, now: t0 + 1, random: SystemRandom(), secret: secret, request: .limited)
     }
 
     // MARK: Errors and storage

@@ -251,6 +251,11 @@ def test_a_wrong_code_counts_one_attempt_and_nothing_else(cognito: Instance, pub
     after = setup.record()
     assert after["Codes"]["ForgotPassword"]["Attempts"] == 1
     after["Codes"]["ForgotPassword"]["Attempts"] = 0
+    # The hour's count: the request, then the wrong code.
+    requested = before["Codes"]["ForgotPassword"]["Recent"]
+    assert len(requested) == 1 and after["Codes"]["ForgotPassword"]["Recent"][:1] == requested
+    assert len(after["Codes"]["ForgotPassword"]["Recent"]) == 2
+    after["Codes"]["ForgotPassword"]["Recent"] = requested
     assert after == before
     changed = {k for k, v in store_snapshot(cognito.data_dir).items() if snapshot.get(k) != v}
     assert changed == {str(setup.user_path().relative_to(cognito.data_dir))}
@@ -313,6 +318,31 @@ def test_attempt_limit(cognito: Instance, public, setup: Setup):
     response = setup.query(code)
     assert response.status_code == 400 and (response.json()["__type"], response.json()["message"]) == LIMIT
     assert store_snapshot(cognito.data_dir) == snapshot
+
+
+def test_new_codes_do_not_reset_the_hours_limit(cognito: Instance, idp, public, setup: Setup):
+    # Without a limit across codes, a new code after every five wrong ones would allow guessing without end. AWS: "In
+    # a given hour, we allow between 5 and 20 attempts for a user to request or enter a password reset code".
+    for _ in range(3):
+        code = setup.request_code(public)
+        for _ in range(5):
+            with pytest.raises(ClientError) as e:
+                setup.confirm(public, wrong(code))
+            assert error_of(e) == MISMATCH
+    code = setup.request_code(public)
+    with pytest.raises(ClientError) as e:
+        setup.confirm(public, wrong(code))
+    assert error_of(e) == MISMATCH
+    # 20 requests and wrong codes: the right code, a new code and the query form are all refused now.
+    for attempt in (lambda: setup.confirm(public, code),
+                    lambda: public.forgot_password(ClientId=setup.client_id, Username=setup.username)):
+        with pytest.raises(ClientError) as e:
+            attempt()
+        assert error_of(e) == LIMIT
+    response = setup.query(code)
+    assert response.status_code == 400 and (response.json()["__type"], response.json()["message"]) == LIMIT
+    assert sign_in_error(idp, setup, PASSWORD) is None  # the password is unchanged
+    assert len(outbox(cognito, setup.pool_id, setup.email)) == 4
 
 
 def test_a_recent_password_is_refused_and_the_code_stays_usable(cognito: Instance, idp, public, setup: Setup):

@@ -113,7 +113,7 @@ public enum AttributeUpdate {
             let changes = try Changes(attributes, in: pool)
             return try tx.withUserLock(of: try subject.username(tx, pool), in: pool) { tx in
                 let user = try subject.find(writing: names, tx, pool)
-                let change = apply(
+                let change = try apply(
                     changes, to: user, in: pool, now: now, random: services.random, secret: services.store.secret)
                 guard change.user != user else { return [] }
                 try save(change.user, previous: user, in: pool, tx)
@@ -165,7 +165,7 @@ public enum AttributeUpdate {
     public static func apply(
         _ changes: Changes, to user: UserRecord, in pool: UserPoolType, now: Date, random: any RandomSource,
         secret: [UInt8]
-    ) -> Outcome {
+    ) throws(AWSError) -> Outcome {
         var new = user
         var toVerify: [(attribute: String, destination: String)] = []
         let autoVerified = Set((pool.autoVerifiedAttributes ?? []).map(\.rawValue))
@@ -216,8 +216,8 @@ public enum AttributeUpdate {
         var messages: [Message] = []
         for (name, destination) in toVerify {
             guard let kind = verifiable[name] else { continue }
-            let code = VerificationCode.issue(
-                .attribute(name), in: &new.codes, now: now, random: random, secret: secret)
+            let code = try VerificationCode.issue(
+                .attribute(name), in: &new.codes, now: now, random: random, secret: secret, request: .counted)
             messages.append(
                 MessageTemplates.verificationMessage(
                     pool: pool, kind: .updateUserAttribute, medium: kind.medium, destination: destination,

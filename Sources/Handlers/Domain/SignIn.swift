@@ -469,7 +469,7 @@ public struct SignIn {
         }
         var base = user
         base.attributes.merge(once) { _, new in new }
-        let outcome = AttributeUpdate.apply(
+        let outcome = try AttributeUpdate.apply(
             changes, to: base, in: pool, now: now, random: services.random, secret: services.store.secret)
         if let name = missingRequired(outcome.user.attributes, in: pool).first {
             throw AWSError.invalidParameter("Invalid attributes given, \(name) is missing")

@@ -54,6 +54,12 @@ public enum CodePurpose: Hashable, Sendable {
 /// - After `maxFailedAttempts` wrong codes the code is dead: every further check, even with the right code, is
 ///   `LimitExceededException` until a new code is issued. (AWS answers the first five wrong codes with
 ///   CodeMismatchException and the next try with LimitExceededException: amplify-ui-android#180.)
+/// - Per user and purpose, at most `hourlyLimit` requests for a code and wrong codes together in any hour
+///   (`recent`, carried from each code to the one that supersedes it): beyond it, a request for a new code and
+///   every check are `LimitExceededException`. Without it, asking for a new code after every five wrong ones
+///   would allow guessing without end (ForgotPassword → ConfirmForgotPassword takes over an account). AWS: "In a
+///   given hour, we allow between 5 and 20 attempts for a user to request or enter a password reset code"
+///   (Developer Guide, Recovering user accounts).
 /// - Validity is `issuedAt ≤ now < expiresAt`: at `expiresAt` exactly the code has expired.
 public struct VerificationCode: Sendable, Equatable {
     /// Digits in a code.
@@ -62,6 +68,9 @@ public struct VerificationCode: Sendable, Equatable {
     public static let maxFailedAttempts = 5
     /// Earlier codes remembered so that they answer "expired" rather than "mismatch".
     public static let supersededKept = 4
+    /// Requests for a code and wrong codes allowed per user and purpose in any `limitWindow`.
+    public static let hourlyLimit = 20
+    public static let limitWindow: TimeInterval = 60 * 60
 
     public let purpose: CodePurpose
     public let issuedAt: Date
@@ -72,6 +81,9 @@ public struct VerificationCode: Sendable, Equatable {
     let digest: [UInt8]
     /// Salts and digests of the codes this one replaced, newest first.
     let superseded: [Digest]
+    /// When codes for this purpose were requested and wrong ones entered, oldest first: at most `hourlyLimit`, and
+    /// only those of the last `limitWindow` count.
+    public private(set) var recent: [Date]
 
     struct Digest: Sendable, Equatable {
         let salt: [UInt8]
@@ -106,34 +118,66 @@ public struct VerificationCode: Sendable, Equatable {
 
     // MARK: Issuing
 
+    /// How a request for a code counts against the hourly limit.
+    public enum Request: Sendable {
+        /// The user asked, through an operation that answers LimitExceededException (ForgotPassword,
+        /// ResendConfirmationCode, GetUserAttributeVerificationCode): counted, and refused once the hour is spent.
+        case limited
+        /// A change that sends a code and cannot be refused for it (SignUp, a new email or phone number through
+        /// (Admin)UpdateUserAttributes): counted only.
+        case counted
+        /// An administrator's (AdminResetUserPassword): neither.
+        case exempt
+    }
+
+    static let limitExceeded = AWSError(.limitExceeded, "Attempt limit exceeded, please try after some time.")
+
     /// A new random code for `purpose`, valid from `now` for `purpose.lifetime`. Returns the code (to send, never
-    /// to store or log) and the record to store. `previous` is the code this one supersedes, if any.
+    /// to store or log) and the record to store. `previous` is the code this one supersedes, if any; its `recent`
+    /// carries over. Throws `LimitExceededException` for a `.limited` request beyond the hourly limit.
     public static func issue(
         _ purpose: CodePurpose, now: Date, random: any RandomSource, secret: [UInt8],
-        replacing previous: VerificationCode? = nil
-    ) -> (code: String, record: VerificationCode) {
-        let code = random.string(length, alphabet: "0123456789")
-        let salt = random.bytes(16)
+        replacing previous: VerificationCode? = nil, request: Request = .counted
+    ) throws(AWSError) -> (code: String, record: VerificationCode) {
         var earlier: [Digest] = []
+        var recent: [Date] = []
         if let previous, previous.purpose == purpose {
             earlier = [Digest(salt: previous.salt, digest: previous.digest)] + previous.superseded
             earlier = Array(earlier.prefix(supersededKept))
+            recent = previous.recent(at: now)
         }
+        if request == .limited && recent.count >= hourlyLimit { throw limitExceeded }
+        if request != .exempt { recent = Self.adding(now, to: recent) }
+        let code = random.string(length, alphabet: "0123456789")
+        let salt = random.bytes(16)
         let record = VerificationCode(
             purpose: purpose, issuedAt: now, expiresAt: now.addingTimeInterval(purpose.lifetime), attempts: 0,
-            salt: salt, digest: mac(code, purpose: purpose, salt: salt, secret: secret), superseded: earlier)
+            salt: salt, digest: mac(code, purpose: purpose, salt: salt, secret: secret), superseded: earlier,
+            recent: recent)
         return (code, record)
     }
 
     /// Issues a code for `purpose` into a user's `codes` (keyed by `CodePurpose.key`), superseding the pending
     /// one. Returns the code to send.
     public static func issue(
-        _ purpose: CodePurpose, in codes: inout [String: JSON], now: Date, random: any RandomSource, secret: [UInt8]
-    ) -> String {
+        _ purpose: CodePurpose, in codes: inout [String: JSON], now: Date, random: any RandomSource, secret: [UInt8],
+        request: Request
+    ) throws(AWSError) -> String {
         let previous = codes[purpose.key].flatMap { try? VerificationCode(json: $0) }
-        let (code, record) = issue(purpose, now: now, random: random, secret: secret, replacing: previous)
+        let (code, record) = try issue(
+            purpose, now: now, random: random, secret: secret, replacing: previous, request: request)
         codes[purpose.key] = record.toJSON()
         return code
+    }
+
+    /// The requests and wrong codes of the last `limitWindow` before `now`.
+    func recent(at now: Date) -> [Date] {
+        recent.filter { $0 <= now && now.timeIntervalSince($0) < Self.limitWindow }
+    }
+
+    /// `recent` with `now`, keeping the newest `hourlyLimit` (more could never matter).
+    private static func adding(_ now: Date, to recent: [Date]) -> [Date] {
+        Array((recent + [now]).suffix(hourlyLimit))
     }
 
     // MARK: Checking
@@ -142,7 +186,7 @@ public struct VerificationCode: Sendable, Equatable {
     /// (and remove it after `.ok`, so a used code cannot be used again).
     public mutating func check(_ code: String, now: Date, secret: [UInt8]) -> Outcome {
         if now >= expiresAt { return .expired }
-        if attempts >= Self.maxFailedAttempts { return .tooManyAttempts }
+        if attempts >= Self.maxFailedAttempts || recent(at: now).count >= Self.hourlyLimit { return .tooManyAttempts }
         let matchesCurrent = constantTimeEquals(Self.mac(code, purpose: purpose, salt: salt, secret: secret), digest)
         // Every earlier digest is computed whatever the outcome, so timing says nothing about which one matched.
         var matchesEarlier = false
@@ -152,6 +196,7 @@ public struct VerificationCode: Sendable, Equatable {
         }
         if matchesCurrent { return .ok }
         attempts += 1
+        recent = Self.adding(now, to: recent(at: now))
         return matchesEarlier ? .expired : .mismatch
     }
 
@@ -185,7 +230,8 @@ public struct VerificationCode: Sendable, Equatable {
 
 extension VerificationCode {
     /// `{"Purpose", "IssuedAt", "ExpiresAt" (epoch seconds), "Attempts", "Salt", "Digest" (base64url),
-    /// "Superseded": [{"Salt", "Digest"}]}`. A record that does not parse is an internal error.
+    /// "Superseded": [{"Salt", "Digest"}], "Recent": [epoch seconds]}`. A record that does not parse is an internal
+    /// error; one written before `Recent` existed has none.
     public init(json: JSON) throws(AWSError) {
         guard case .object(let o) = json,
             let purpose = o["Purpose"]?.stringValue.flatMap(CodePurpose.init(key:)),
@@ -201,9 +247,14 @@ extension VerificationCode {
             else { throw AWSError.internalError }
             superseded.append(Digest(salt: s, digest: d))
         }
+        var recent: [Date] = []
+        for item in o["Recent"]?.arrayValue ?? [] {
+            guard let date = Self.date(item) else { throw AWSError.internalError }
+            recent.append(date)
+        }
         self.init(
             purpose: purpose, issuedAt: issuedAt, expiresAt: expiresAt, attempts: attempts, salt: salt,
-            digest: digest, superseded: superseded)
+            digest: digest, superseded: superseded, recent: recent)
     }
 
     public func toJSON() -> JSON {
@@ -223,6 +274,7 @@ extension VerificationCode {
                     ])
                 })
         }
+        if !recent.isEmpty { o["Recent"] = .array(recent.map(Self.json)) }
         return .object(o)
     }
 

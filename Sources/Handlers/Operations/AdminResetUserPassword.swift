@@ -23,8 +23,8 @@ struct AdminResetUserPassword: Operation {
                 throw AWSError.invalidParameter(
                     "Cannot reset password for the user as there is no registered/verified email or phone_number")
             }
-            let code = VerificationCode.issue(
-                .forgotPassword, in: &user.codes, now: now, random: services.random, secret: secret)
+            let code = try VerificationCode.issue(
+                .forgotPassword, in: &user.codes, now: now, random: services.random, secret: secret, request: .exempt)
             user.status = .resetRequired
             user.modified = now
             return MessageTemplates.verificationMessage(

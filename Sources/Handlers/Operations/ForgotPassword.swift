@@ -54,8 +54,9 @@ struct ForgotPassword: Operation {
                 guard let destination = user.recoveryDestination(in: pool) else { throw Self.noDestination }
                 // The new code supersedes any earlier one; it is durable before it is delivered.
                 var changed = user
-                let code = VerificationCode.issue(
-                    .forgotPassword, in: &changed.codes, now: now, random: services.random, secret: store.secret)
+                let code = try VerificationCode.issue(
+                    .forgotPassword, in: &changed.codes, now: now, random: services.random, secret: store.secret,
+                    request: .limited)
                 try tx.saveUser(changed, previous: user, in: pool)
                 return .send(
                     MessageTemplates.verificationMessage(

@@ -25,8 +25,9 @@ struct GetUserAttributeVerificationCode: Operation {
             }
             var user = access.user
             // Supersedes an earlier code for this attribute; durable before it is delivered.
-            let code = VerificationCode.issue(
-                .attribute(name), in: &user.codes, now: now, random: services.random, secret: services.store.secret)
+            let code = try VerificationCode.issue(
+                .attribute(name), in: &user.codes, now: now, random: services.random, secret: services.store.secret,
+                request: .limited)
             try tx.saveUser(user, previous: access.user, in: access.pool)
             return MessageTemplates.verificationMessage(
                 pool: access.pool, kind: .verifyUserAttribute, medium: kind.medium, destination: destination,

@@ -41,8 +41,9 @@ struct ResendConfirmationCode: Operation {
                     throw Self.noAutoVerification
                 }
                 var user = previous
-                let code = VerificationCode.issue(
-                    .signUp, in: &user.codes, now: now, random: services.random, secret: store.secret)
+                let code = try VerificationCode.issue(
+                    .signUp, in: &user.codes, now: now, random: services.random, secret: store.secret,
+                    request: .limited)
                 try tx.saveUser(user, previous: previous, in: pool)
                 return .send(UserCreation.confirmationMessage(
                     .resendCode, to: destination, code: code, user: user, pool: pool, now: now))

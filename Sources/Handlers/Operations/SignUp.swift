@@ -46,8 +46,8 @@ struct SignUp: Operation {
         let destination = UserCreation.confirmationDestination(of: user, in: pool)
         var code: String?
         if destination != nil {
-            code = VerificationCode.issue(
-                .signUp, in: &user.codes, now: now, random: services.random, secret: store.secret)
+            code = try VerificationCode.issue(
+                .signUp, in: &user.codes, now: now, random: services.random, secret: store.secret, request: .counted)
         }
         let saved = user
         let current = try PublicClient.withClient(input.clientId, in: store, .exclusive) { tx, _ in
