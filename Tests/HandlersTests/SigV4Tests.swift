@@ -108,7 +108,7 @@ struct SigV4Tests {
 
     static let smallBody = Array(#"{"UserPoolId":"us-east-1_Ab12CdEf"}"#.utf8)
 
-    /// HTTPS with payload signing off: `X-Amz-Content-SHA256: UNSIGNED-PAYLOAD`.
+    /// HTTPS with payload signing off: `X-Amz-Content-SHA256: UNSIGNED-PAYLOAD`, S3's option, refused here.
     static let unsignedPayloadCall = Request(
         method: "POST", path: "/",
         headers: [
@@ -142,8 +142,7 @@ struct SigV4Tests {
 
     static let vectors: [String: Request] = [
         "jsonCall": jsonCall, "queryCall": queryCall, "presignedCall": presignedCall, "rawPlusCall": rawPlusCall,
-        "dateHeaderCall": dateHeaderCall, "unsignedPayloadCall": unsignedPayloadCall,
-        "contentHashCall": contentHashCall,
+        "dateHeaderCall": dateHeaderCall, "contentHashCall": contentHashCall,
     ]
 
     // MARK: botocore's requests are accepted
@@ -152,6 +151,16 @@ struct SigV4Tests {
     func botocoreRequestVerifies(_ name: String) throws {
         let request = try #require(Self.vectors[name])
         try Self.verifier().verify(request, now: Self.signedAt)
+    }
+
+    /// A signature over `UNSIGNED-PAYLOAD` would leave the body unsigned, free to be swapped; the body's own hash is
+    /// what must be signed, so botocore's signature over the literal does not match.
+    @Test func unsignedPayloadIsNotAnOption() {
+        var swapped = Self.unsignedPayloadCall
+        swapped.body = Array(#"{"UserPoolId":"us-east-1_Other000"}"#.utf8)
+        for request in [Self.unsignedPayloadCall, swapped] {
+            #expect(Self.error(request)?.code == .invalidSignature)
+        }
     }
 
     @Test func canonicalRequestAndStringToSignMatchBotocore() throws {
@@ -194,11 +203,11 @@ struct SigV4Tests {
     }
 
     @Test func canonicalQueryCandidates() {
-        // AWS's rule first (`+` is a space), then the pairs as sent, then `+` as a plus; duplicates dropped.
+        // AWS's rule first (`+` is a space, as the operation reads it), then the pairs as sent; never `+` as a plus.
         let pairs = QueryPair.parse("Name=a+b%2Bc&Action=X&&Flag")
         #expect(
             SigV4Verifier.canonicalQueryCandidates(pairs, excluding: [])
-                == ["Action=X&Flag=&Name=a%20b%2Bc", "Action=X&Flag=&Name=a+b%2Bc", "Action=X&Flag=&Name=a%2Bb%2Bc"])
+                == ["Action=X&Flag=&Name=a%20b%2Bc", "Action=X&Flag=&Name=a+b%2Bc"])
         #expect(
             SigV4Verifier.canonicalQueryCandidates(
                 QueryPair.parse("b=2&a=%7e&X-Amz-Signature=ff"), excluding: ["X-Amz-Signature"])
@@ -459,16 +468,64 @@ struct SigV4Tests {
         #expect(Self.error(Self.jsonCall, now: Self.signedAt.addingTimeInterval(-901))?.code == .invalidSignature)
     }
 
-    @Test func presignedURLLastsForItsExpiry() throws {
-        // X-Amz-Expires=3600: valid for the hour after X-Amz-Date, well past the 15 minutes of the header form.
-        try Self.verifier().verify(Self.presignedCall, now: Self.signedAt.addingTimeInterval(3600))
+    @Test func presignedURLLastsForItsExpiryUpToFifteenMinutes() throws {
+        // X-Amz-Expires=3600 asks for an hour; AWS's services other than S3 honour 15 minutes.
+        try Self.verifier().verify(Self.presignedCall, now: Self.signedAt.addingTimeInterval(900))
         #expect(
-            Self.error(Self.presignedCall, now: Self.signedAt.addingTimeInterval(3601))
+            Self.error(Self.presignedCall, now: Self.signedAt.addingTimeInterval(901))
                 == AWSError(
                     .invalidSignature,
                     "Signature expired: 20261128T000000Z is now earlier than 20261128T000001Z "
-                        + "(20261128T010001Z - 3600 sec.)"))
+                        + "(20261128T001501Z - 900 sec.)"))
         #expect(Self.error(Self.presignedCall, now: Self.signedAt.addingTimeInterval(-901))?.code == .invalidSignature)
+    }
+
+    // MARK: What an attacker might change (found by a security audit)
+
+    /// The signature covers exactly the pairs the operation reads: both split the query on the bytes `&` and `=`,
+    /// even where Unicode joins a `&` to the character before it (U+0600) or after it (U+0301).
+    @Test func theSignatureAndTheOperationSplitTheQueryAlike() {
+        let query = "X-Amz-Signature=z\u{600}&Action=DeleteUserPool&\u{301}junk\u{600}&UserPoolId=p&Name=a+b"
+        let signed = QueryPair.parse(query).map { [$0.name, $0.value] }
+        let read = QueryForm.parse(query).map { [$0.0, $0.1] }
+        #expect(signed == read)
+        #expect(signed.map { $0[0] } == ["X-Amz-Signature", "Action", "\u{301}junk\u{600}", "UserPoolId", "Name"])
+    }
+
+    /// X-Amz-Signature is the one parameter the signature does not cover: a second one is refused.
+    @Test func aSecondSignatureParameterIsRefused() {
+        var request = Self.presignedCall
+        request.query += "&X-Amz-Signature=" + String(repeating: "0", count: 64)
+        #expect(Self.error(request) == AWSError(
+            .incompleteSignature, "X-Amz-Signature must be given once. Re-examine the query-string parameters."))
+    }
+
+    /// The header that names the operation must be signed when it is sent.
+    @Test func anUnsignedOperationHeaderIsRefused() {
+        var request = Self.jsonCall
+        request.headers["authorization"] = request.headers["authorization"]!.replacingOccurrences(
+            of: "SignedHeaders=content-type;host;x-amz-date;x-amz-target", with: "SignedHeaders=host;x-amz-date")
+        #expect(Self.error(request) == AWSError(
+            .incompleteSignature, "'x-amz-target' is present in the HTTP request, but it is not named as a SignedHeader."))
+    }
+
+    @Test func headerAndQueryAuthenticationTogetherAreRefused() {
+        var request = Self.presignedCall
+        request.headers["authorization"] = Self.jsonCall.headers["authorization"]
+        request.headers["x-amz-date"] = "20261128T000000Z"
+        #expect(Self.error(request) == AWSError(
+            .invalidSignature, "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header."))
+    }
+
+    /// An HTTP date's year is unbounded text; beyond four digits it is no date (the arithmetic would overflow).
+    @Test func httpDatesOfHugeYearsAreNoDates() {
+        for year in ["1000000000000", "-1000000000000", "99999999999999999", "10000"] {
+            #expect(UTCTime.parseHTTPDate("Thu, 01 Jan \(year) 00:00:00 GMT") == nil)
+        }
+        #expect(UTCTime.parseHTTPDate("Sat, 28 Nov 2026 00:00:00 GMT") == 1_795_824_000)
+        var request = Self.dateHeaderCall
+        request.headers["date"] = "Thu, 01 Jan 1000000000000 00:00:00 GMT"
+        #expect(Self.error(request)?.code == .incompleteSignature)
     }
 
     // MARK: Presigned form errors

@@ -272,6 +272,13 @@ class Instance:
             raise StartupError(f"keys create printed no key: {done.stdout!r}")
         return AccessKey(fields["AccessKeyId"], fields["SecretAccessKey"])
 
+    def worker_pids(self) -> list[int]:
+        """The processes serving requests, sorted: the supervisor's children, or itself when it serves alone."""
+        assert self.worker is not None
+        pid = self.worker.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        return sorted(int(c) for c in children) or [pid]
+
     def stop(self, remove: bool = True) -> None:
         """SIGTERM nginx, then the workers (by PID); SIGKILL whatever is left after STOP_TIMEOUT.
 

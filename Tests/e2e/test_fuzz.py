@@ -56,12 +56,6 @@ DESTRUCTIVE = {"DeleteUserPool", "DeleteUserPoolClient", "DeleteUser", "AdminDel
                "GlobalSignOut", "AdminUserGlobalSignOut"}
 
 
-def worker_pids(instance: Instance) -> set[int]:
-    assert instance.worker is not None
-    pid = instance.worker.pid
-    return {int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
-
-
 def load(document: str) -> schemathesis.BaseSchema:
     if document == "seed":
         if not SEED.is_file():
@@ -150,7 +144,7 @@ def test_openapi_document_is_up_to_date():
 
 
 def test_fuzzing_finds_no_server_error_and_no_crash(fuzzed: Instance, real_ids: dict[str, str]):
-    before = worker_pids(fuzzed)
+    before = fuzzed.worker_pids()
     signed = requests.Session()
     signed.trust_env = False
     signed.auth = SigV4(fuzzed)
@@ -221,7 +215,7 @@ def test_fuzzing_finds_no_server_error_and_no_crash(fuzzed: Instance, real_ids: 
     assert not failures, "\n".join(failures[:20])
     assert not generation_errors, "\n".join(generation_errors)
     assert total >= MIN_CASES or skipped, f"only {total} cases ran"
-    assert worker_pids(fuzzed) == before, "a worker process died during fuzzing"
+    assert fuzzed.worker_pids() == before, "a worker process died during fuzzing"
     log = fuzzed.worker_log.read_text(errors="replace")
     assert "exited unexpectedly" not in log and "Fatal error" not in log
     # The instance still answers normally.

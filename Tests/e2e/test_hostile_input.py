@@ -29,20 +29,14 @@ MISSING_POOL = "us-east-1_AAAAAAAAA"  # well-formed, never created
 
 # ---- the instance and its watchers ----------------------------------------------------------------
 
-def worker_pids(instance: Instance) -> set[int]:
-    assert instance.worker is not None
-    pid = instance.worker.pid
-    return {int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
-
-
 @pytest.fixture(scope="module")
 def hostile():
     """An instance of its own, so that the store checks at the end see only what this module did."""
     instance = Instance.start("hostile", ())
-    before = worker_pids(instance)
+    before = instance.worker_pids()
     try:
         yield instance
-        assert worker_pids(instance) == before, "a worker process died during the hostile-input tests"
+        assert instance.worker_pids() == before, "a worker process died during the hostile-input tests"
         log = instance.worker_log.read_text(errors="replace")
         assert "exited unexpectedly" not in log
         assert "Fatal error" not in log  # a Swift trap's message

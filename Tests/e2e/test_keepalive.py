@@ -24,14 +24,6 @@ def two_threads(start_instance) -> Instance:
     return start_instance("--processes", "1", "--threads", "2")
 
 
-def worker_pids(instance: Instance) -> list[int]:
-    """The processes serving requests: the supervisor's children, or itself with --processes 1."""
-    assert instance.worker is not None
-    pid = instance.worker.pid
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return [int(c) for c in children] or [pid]
-
-
 def open_sockets(pid: int) -> int:
     """Sockets the process has open (its listening socket among them)."""
     count = 0
@@ -63,7 +55,7 @@ def test_bursts_far_above_the_thread_count_are_all_answered(two_threads: Instanc
     for _ in range(3):
         # 48 at once against 2 threads: nginx opens up to 48 connections and keeps them afterwards.
         assert burst(two_threads, 48) == [expected] * 48
-    (worker,) = worker_pids(two_threads)
+    (worker,) = two_threads.worker_pids()
     # nginx kept connections open to the worker between the bursts (with none kept, only the listening socket).
     assert open_sockets(worker) > 2
     # And one at a time still works over them.
@@ -87,7 +79,7 @@ def test_workers_stop_promptly_while_nginx_keeps_connections_to_them():
     instance = Instance.start("keepalive-stop", ("--processes", "2", "--threads", "2"))
     try:
         assert [s for s, _ in burst(instance, 24)] == [400] * 24
-        assert any(open_sockets(pid) > 2 for pid in worker_pids(instance))
+        assert any(open_sockets(pid) > 2 for pid in instance.worker_pids())
         # SIGTERM to the workers alone: nginx still holds its idle connections to them.
         assert instance.worker is not None
         instance.worker.send_signal(signal.SIGTERM)

@@ -16,8 +16,12 @@ public struct SigV4Verifier: Sendable {
     public static let algorithm = "AWS4-HMAC-SHA256"
     /// How far a request's time may be from ours, either way.
     public static let allowedSkewSeconds = 15 * 60
-    /// The longest `X-Amz-Expires` a presigned URL may ask for (seven days, as AWS allows).
+    /// The longest `X-Amz-Expires` a presigned URL may ask for (seven days, as S3 allows); larger is an error.
     public static let maxPresignedExpiresSeconds = 604_800
+    /// How long a presigned URL is honoured at most, whatever its `X-Amz-Expires` asks: AWS's services other than S3
+    /// honour presigned requests for 15 minutes (aws-sdk-go#2167, aws-iam-authenticator#160). A URL for this
+    /// service can carry any IAM operation, so it is not a long-lived credential either.
+    public static let presignedValiditySeconds = 15 * 60
 
     public let credentials: any CredentialsProvider
     public let mode: AuthMode
@@ -54,6 +58,13 @@ public struct SigV4Verifier: Sendable {
             throw AWSError(
                 .incompleteSignature, "'\(name)' is named as a SignedHeader, but it does not exist in the HTTP request."
             )
+        }
+        // The header that names the operation must be signed, or a captured request could be sent again as another
+        // operation over the same body (every SDK signs it; awscurl, which signs only host and x-amz-date, does not).
+        if request.headers["x-amz-target"] != nil && !signed.signedHeaders.contains("x-amz-target") {
+            throw AWSError(
+                .incompleteSignature,
+                "'x-amz-target' is present in the HTTP request, but it is not named as a SignedHeader.")
         }
         let payload = try payloadHash(request)
         let scope = SigningKeyCache.Key(
@@ -104,6 +115,7 @@ public struct SigV4Verifier: Sendable {
     }
 
     func parse(_ request: Request, query: [QueryPair]) throws(AWSError) -> SignedRequest {
+        try Self.refuseBothForms(request, query: query)
         if let header = request.headers["authorization"] {
             let bytes = Array(header.utf8)
             if bytes.allSatisfy({ $0 < 0x80 }) {
@@ -117,6 +129,17 @@ public struct SigV4Verifier: Sendable {
             return try parsePresigned(query)
         }
         throw AWSError(.missingAuthenticationToken, "Missing Authentication Token")
+    }
+
+    /// Authentication by header and by query at once is refused, as AWS's JSON services refuse it (DynamoDB's answer,
+    /// recorded by dynalite), rather than one of them being read as plain parameters.
+    static func refuseBothForms(_ request: Request, query: [QueryPair]) throws(AWSError) {
+        guard request.headers["authorization"] != nil, query.contains(where: { $0.name == "X-Amz-Algorithm" }) else {
+            return
+        }
+        throw AWSError(
+            .invalidSignature,
+            "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header.")
     }
 
     /// `parseHeaderUnicode` on the bytes of an all-ASCII header, with the same verdict and the same error text for
@@ -250,6 +273,10 @@ public struct SigV4Verifier: Sendable {
                 "AWS query-string parameters must include " + missing.map { "'\($0)'" }.joined(separator: ", ")
                     + ". Re-examine the query-string parameters.")
         }
+        // The one parameter the signature does not cover: a second one could carry anything past it.
+        guard query.count(where: { $0.name == "X-Amz-Signature" }) == 1 else {
+            throw AWSError(.incompleteSignature, "X-Amz-Signature must be given once. Re-examine the query-string parameters.")
+        }
         guard value("X-Amz-Algorithm") == Self.algorithm else {
             throw AWSError(.incompleteSignature, "X-Amz-Algorithm only supports \"\(Self.algorithm)\"")
         }
@@ -354,7 +381,8 @@ public struct SigV4Verifier: Sendable {
                 "Signature not yet current: \(signed.timestamp) is still later than \(UTCTime.basic(now + skew)) "
                     + "(\(UTCTime.basic(now)) + 15 min.)")
         }
-        if let expires = signed.expires {
+        if let asked = signed.expires {
+            let expires = min(asked, Self.presignedValiditySeconds)
             if now > signed.time + expires {
                 throw AWSError(
                     .invalidSignature,
@@ -369,12 +397,14 @@ public struct SigV4Verifier: Sendable {
         }
     }
 
-    /// The body's SHA-256, or what `X-Amz-Content-Sha256` says when it is `UNSIGNED-PAYLOAD` or the same hash
-    /// (botocore puts the header's value into the canonical request as it is).
+    /// The body's SHA-256, as `X-Amz-Content-Sha256` spells it when it names the same hash (botocore puts the
+    /// header's value into the canonical request as it is). `UNSIGNED-PAYLOAD` is S3's option, left out of the
+    /// signature by the others (opendal-reqsign#346): the body's own hash is signed, so a signature over the literal
+    /// does not match, and the body cannot be swapped under a valid signature.
     private func payloadHash(_ request: Request) throws(AWSError) -> String {
         let computed = Self.sha256Hex(request.body)
-        guard let claimed = request.headers["x-amz-content-sha256"] else { return computed }
-        if claimed == "UNSIGNED-PAYLOAD" || claimed.lowercased() == computed { return claimed }
+        guard let claimed = request.headers["x-amz-content-sha256"], claimed != "UNSIGNED-PAYLOAD" else { return computed }
+        if claimed.lowercased() == computed { return claimed }
         throw AWSError(
             .invalidSignature, "The provided 'x-amz-content-sha256' header does not match what was computed.")
     }
@@ -448,8 +478,9 @@ public struct SigV4Verifier: Sendable {
     /// The canonical query strings this request may have been signed over. First AWS's own rule (each name and
     /// value decoded, `+` read as a space as form encoding has it, re-encoded per RFC 3986, sorted), which is what
     /// botocore signs when it builds the query from parameters. Then, only if different, what botocore signs when
-    /// the query is already in the URL: the pairs exactly as sent, sorted; and the pairs decoded with `+` kept as
-    /// a plus. Every candidate is a full commitment to the query sent, so accepting any of them is sound.
+    /// the query is already in the URL: the pairs exactly as sent, sorted. Both commit to what the operation reads
+    /// (`QueryForm` also reads `+` as a space). A third reading, `+` kept as a plus, is not accepted: a value
+    /// signed as `a%2Bb` could then be sent as `a+b` and read as `a b`, a value nobody signed.
     static func canonicalQueryCandidates(_ pairs: [QueryPair], excluding: Set<String>) -> [String] {
         let kept = pairs.filter { !excluding.contains($0.name) }
         // A JSON call has no query: all three rules give the empty string.
@@ -461,25 +492,15 @@ public struct SigV4Verifier: Sendable {
             return sorted.map { String(decoding: $0.0, as: UTF8.self) + "=" + String(decoding: $0.1, as: UTF8.self) }
                 .joined(separator: "&")
         }
-        func reencoded(plusIsSpace: Bool) -> String {
-            join(
-                kept.map {
-                    (
-                        Array(
-                            percentEncode(percentDecode($0.rawName, plusIsSpace: plusIsSpace), keepSlash: false).utf8),
-                        Array(
-                            percentEncode(percentDecode($0.rawValue, plusIsSpace: plusIsSpace), keepSlash: false).utf8)
-                    )
-                })
-        }
-        var candidates = [reencoded(plusIsSpace: true)]
-        for other in [
-            join(kept.map { (Array($0.rawName.utf8), Array($0.rawValue.utf8)) }), reencoded(plusIsSpace: false),
-        ]
-        where !candidates.contains(other) {
-            candidates.append(other)
-        }
-        return candidates
+        let reencoded = join(
+            kept.map {
+                (
+                    Array(percentEncode(percentDecode($0.rawName, plusIsSpace: true), keepSlash: false).utf8),
+                    Array(percentEncode(percentDecode($0.rawValue, plusIsSpace: true), keepSlash: false).utf8)
+                )
+            })
+        let asSent = join(kept.map { (Array($0.rawName.utf8), Array($0.rawValue.utf8)) })
+        return asSent == reencoded ? [reencoded] : [reencoded, asSent]
     }
 
     static func stringToSign(_ signed: SignedRequest, canonicalRequest: String) -> String {
@@ -666,22 +687,16 @@ struct QueryPair {
     var name: String
     var value: String
 
+    /// Split exactly as the operation splits its parameters (`QueryForm.rawPairs`), so that the signature covers
+    /// every pair the operation reads. (Split on bytes at `&` and `=`, the pieces of a `String` are whole UTF-8.)
     static func parse(_ query: String) -> [QueryPair] {
-        query.split(separator: "&", omittingEmptySubsequences: true).map { item in
-            let rawName: Substring
-            let rawValue: Substring
-            if let eq = item.firstIndex(of: "=") {
-                rawName = item[..<eq]
-                rawValue = item[item.index(after: eq)...]
-            } else {
-                rawName = item
-                rawValue = ""
-            }
+        QueryForm.rawPairs(query).map { pair in
+            let rawName = String(decoding: pair.name, as: UTF8.self)
+            let rawValue = String(decoding: pair.value, as: UTF8.self)
             return QueryPair(
-                rawName: String(rawName), rawValue: String(rawValue),
-                name: String(decoding: SigV4Verifier.percentDecode(String(rawName), plusIsSpace: true), as: UTF8.self),
-                value: String(decoding: SigV4Verifier.percentDecode(String(rawValue), plusIsSpace: true), as: UTF8.self)
-            )
+                rawName: rawName, rawValue: rawValue,
+                name: String(decoding: SigV4Verifier.percentDecode(rawName, plusIsSpace: true), as: UTF8.self),
+                value: String(decoding: SigV4Verifier.percentDecode(rawValue, plusIsSpace: true), as: UTF8.self))
         }
     }
 }
@@ -775,8 +790,11 @@ enum UTCTime {
         return n
     }
 
+    /// Years of four digits only: beyond them the arithmetic below would overflow (a trap, not an error) for the
+    /// unbounded years an HTTP date may spell.
     private static func make(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) -> Int? {
-        guard (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year), (0...23).contains(hour),
+        guard (0...9999).contains(year), (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year),
+            (0...23).contains(hour),
             (0...59).contains(minute), (0...59).contains(second)
         else { return nil }
         return daysFromCivil(year, month, day) * 86_400 + hour * 3_600 + minute * 60 + second

@@ -20,22 +20,20 @@ public enum QueryForm {
     /// Splits `a=1&b=2` into pairs, percent-decoding names and values and reading `+` as a space. A malformed
     /// escape is kept as written; invalid UTF-8 becomes U+FFFD.
     public static func parse(_ raw: String) -> [(String, String)] {
-        var out: [(String, String)] = []
-        let bytes = Array(raw.utf8)
-        for piece in bytes.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
-            let name: String
-            let value: String
-            if let eq = piece.firstIndex(of: UInt8(ascii: "=")) {
-                name = decode(piece[piece.startIndex..<eq])
-                value = decode(piece[(eq + 1)...])
-            } else {
-                name = decode(piece[...])
-                value = ""
-            }
-            if name.isEmpty { continue }
-            out.append((name, value))
+        rawPairs(raw).compactMap { pair in
+            let name = decode(pair.name[...])
+            return name.isEmpty ? nil : (name, decode(pair.value[...]))
         }
-        return out
+    }
+
+    /// The pairs of `a=1&b=2` as sent, split on the bytes `&` and the first `=`. The one splitting rule for the
+    /// operation's parameters and for the SigV4 signature over them (`QueryPair`): split on anything else (Swift's
+    /// `Character`s join `&` with a combining mark after it), a pair could be read by the operation and not signed.
+    static func rawPairs(_ raw: String) -> [(name: [UInt8], value: [UInt8])] {
+        Array(raw.utf8).split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true).map { piece in
+            guard let eq = piece.firstIndex(of: UInt8(ascii: "=")) else { return (Array(piece), []) }
+            return (Array(piece[piece.startIndex..<eq]), Array(piece[(eq + 1)...]))
+        }
     }
 
     static func decode(_ bytes: ArraySlice<UInt8>) -> String {
