@@ -40,6 +40,21 @@ struct AdminDisableUserTests {
         #expect(try AdminUsers.record(h, poolId, user.username)?.enabled == false)
     }
 
+    /// AWS: AdminDisableUser "revokes all access tokens for the user": enabling the user again does not bring back the
+    /// sessions of before (a global sign-out), while a new sign-in works.
+    @Test func revokesTheSessionsForGood() throws {
+        let f = try TokenFixture()
+        try f.addUser()
+        let sessions = [try f.signIn().result, try f.signIn().result]
+        f.clock.advance(10)
+        f.h.ok("AdminDisableUser", AdminUsers.ids(f.poolId, "alice"))
+        f.getUserRefused(sessions[0].accessToken, "User is disabled.")
+        f.h.ok("AdminEnableUser", AdminUsers.ids(f.poolId, "alice"))
+        try SignOuts.over(f, sessions)
+        f.clock.advance(1)
+        try SignOuts.alive(f, [try f.signIn().result])
+    }
+
     @Test func unknownUserAndPool() throws {
         try AdminUsers.checkUnknownPoolAndUser("AdminDisableUser")
     }

@@ -71,8 +71,13 @@ struct GetTokensFromRefreshTokenTests {
                   operation: "GetTokensFromRefreshToken")
         s.h.ok("AdminDisableUser", AdminUsers.ids(s.poolId, "alice"))
         s.refused(s.getTokens(token), "NotAuthorizedException", "User is disabled.", operation: "GetTokensFromRefreshToken")
+        // Disabling revoked it: enabling the user again does not bring it back.
         s.h.ok("AdminEnableUser", AdminUsers.ids(s.poolId, "alice"))
-        s.h.ok("GetTokensFromRefreshToken", s.getTokens(token))
+        s.refused(s.getTokens(token), "NotAuthorizedException", "Refresh Token has been revoked",
+                  operation: "GetTokensFromRefreshToken")
+        s.h.clock.advance(1)
+        let fresh = try #require(s.signIn()["RefreshToken"]?.stringValue)
+        s.h.ok("GetTokensFromRefreshToken", s.getTokens(fresh))
         // The model's constraints: both members required, the token's pattern.
         let missing = s.h.fails("GetTokensFromRefreshToken", ["ClientId": .string(s.client.id)], "InvalidParameterException")
         #expect(missing.contains("at 'refreshToken' failed to satisfy constraint: Member must not be null"))
@@ -82,7 +87,7 @@ struct GetTokensFromRefreshTokenTests {
                   "ResourceNotFoundException")
         // Expired with the client's refresh-token validity (30 days).
         s.h.clock.advance(30 * 86_400)
-        s.refused(s.getTokens(token), "NotAuthorizedException", invalid, operation: "GetTokensFromRefreshToken")
+        s.refused(s.getTokens(fresh), "NotAuthorizedException", invalid, operation: "GetTokensFromRefreshToken")
     }
 
     @Test func queryFormMatchesJSON() throws {

@@ -132,8 +132,11 @@ struct GetUserTests {
 
         f.h.ok("AdminDisableUser", AdminUsers.ids(f.poolId, "alice"))
         f.getUserRefused(alice, "User is disabled.")
+        // AWS: AdminDisableUser "revokes all access tokens for the user"; enabling them again does not undo that.
         f.h.ok("AdminEnableUser", AdminUsers.ids(f.poolId, "alice"))
-        f.h.ok("GetUser", ["AccessToken": .string(alice)])
+        f.getUserRefused(alice, "Access Token has been revoked")
+        f.clock.advance(1)
+        f.h.ok("GetUser", ["AccessToken": .string(try f.accessToken())])
 
         f.h.ok("AdminDeleteUser", AdminUsers.ids(f.poolId, "bob"))
         f.getUserRefused(bob, "User does not exist.")

@@ -296,14 +296,17 @@ struct InitiateAuthTests {
         s.refused(Clients.with(s.refresh(token), ["ClientId": .string(otherClient.id)]), "NotAuthorizedException",
                   "Invalid Refresh Token")
         other.refused(other.refresh(token), "NotAuthorizedException", "Invalid Refresh Token")
-        // A disabled user's token no longer refreshes.
+        // A disabled user's token no longer refreshes, nor once the user is enabled again: disabling revoked it.
         s.h.ok("AdminDisableUser", AdminUsers.ids(s.poolId, "alice"))
         s.refused(s.refresh(token), "NotAuthorizedException", "User is disabled.")
         s.h.ok("AdminEnableUser", AdminUsers.ids(s.poolId, "alice"))
-        s.h.ok("InitiateAuth", s.refresh(token))
+        s.refused(s.refresh(token), "NotAuthorizedException", "Refresh Token has been revoked")
         // Expired with the client's refresh-token validity (30 days).
+        s.h.clock.advance(1)
+        let fresh = try #require(s.signIn()["RefreshToken"]?.stringValue)
+        s.h.ok("InitiateAuth", s.refresh(fresh))
         s.h.clock.advance(30 * 86_400)
-        s.refused(s.refresh(token), "NotAuthorizedException", "Invalid Refresh Token")
+        s.refused(s.refresh(fresh), "NotAuthorizedException", "Invalid Refresh Token")
     }
 
     @Test func refreshNeedsTheClientToAllowIt() throws {
@@ -327,5 +330,49 @@ struct InitiateAuthTests {
                   "Unable to verify secret hash for client \(s.client.id)")
         s.refused(s.refresh(token), "NotAuthorizedException",
                   "Client \(s.client.id) is configured with secret but SECRET_HASH was not received")
+    }
+
+    /// Without the client's secret, nothing is learnt of a refresh token: live, revoked and unknown tokens with a wrong
+    /// SECRET_HASH all get the secret's error.
+    @Test func aWrongSecretHashSaysNothingOfTheToken() throws {
+        let s = try SignIns.setUp(client: SignIns.flows(["GenerateSecret": true]))
+        try s.addUser("alice")
+        let live = try #require(s.signIn()["RefreshToken"]?.stringValue)
+        let revoked = try #require(s.signIn()["RefreshToken"]?.stringValue)
+        s.h.ok("RevokeToken", ["ClientId": .string(s.client.id), "Token": .string(revoked),
+                               "ClientSecret": .string(s.client.secret ?? "")])
+        for token in [live, revoked, String(live.dropLast(4)) + "AAAA"] {
+            s.refused(s.refresh(token, hashName: "mallory"), "NotAuthorizedException",
+                      "Unable to verify secret hash for client \(s.client.id)")
+        }
+        s.refused(s.refresh(revoked, hashName: "alice"), "NotAuthorizedException", "Refresh Token has been revoked")
+    }
+
+    /// After AdminResetUserPassword the old password's sessions are over until a new password is set: the model lists
+    /// PasswordResetRequiredException for InitiateAuth and for every access-token operation.
+    @Test func aPasswordResetEndsTheSessionsItFinds() throws {
+        let s = try SignIns.setUp()
+        try s.addUser("alice", ["email": "alice@example.com", "email_verified": "true"])
+        let result = s.signIn()
+        let refresh = try #require(result["RefreshToken"]?.stringValue)
+        let access = JSON.string(try #require(result["AccessToken"]?.stringValue))
+        s.h.ok("AdminResetUserPassword", AdminUsers.ids(s.poolId, "alice"))
+        let message = "Password reset required for the user"
+        let before = s.h.snapshot()
+        s.refused(s.refresh(refresh), "PasswordResetRequiredException", message)
+        for (operation, input) in [
+            ("GetUser", ["AccessToken": access]),
+            ("UpdateUserAttributes", ["AccessToken": access, "UserAttributes": [["Name": "email", "Value": "m@x.com"]]]),
+            ("DeleteUserAttributes", ["AccessToken": access, "UserAttributeNames": ["email"]]),
+            ("GetUserAttributeVerificationCode", ["AccessToken": access, "AttributeName": "email"]),
+            ("VerifyUserAttribute", ["AccessToken": access, "AttributeName": "email", "Code": "123456"]),
+            ("ChangePassword", ["AccessToken": access, "PreviousPassword": .string(SignIns.password),
+                                "ProposedPassword": "N3w-Passw0rd!"]),
+            ("GlobalSignOut", ["AccessToken": access]),
+            ("DeleteUser", ["AccessToken": access]),
+        ] as [(String, JSON)] {
+            s.refused(input, "PasswordResetRequiredException", message, operation: operation)
+        }
+        #expect(s.h.snapshot() == before)
     }
 }

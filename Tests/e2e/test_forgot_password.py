@@ -436,6 +436,10 @@ def test_unknown_user_with_existence_errors_prevented(cognito: Instance, idp, pu
     assert error_of(e) == MISMATCH
     response = s.query("123456", Username="nobody")
     assert (response.json()["__type"], response.json()["message"]) == MISMATCH
+    # A user who exists but has no code pending answers the same ("expired" would tell who exists).
+    with pytest.raises(ClientError) as e:
+        s.confirm(public, "123456")
+    assert error_of(e) == MISMATCH
     # ForgotPassword answers as if it sent a code, the same way twice, and sends nothing.
     first = public.forgot_password(ClientId=s.client_id, Username="nobody")["CodeDeliveryDetails"]
     assert public.forgot_password(ClientId=s.client_id, Username="nobody")["CodeDeliveryDetails"] == first

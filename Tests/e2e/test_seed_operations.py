@@ -265,6 +265,9 @@ def cfp_wrong_code(w: World) -> Call:
         after = s.record()
         assert after["Codes"]["ForgotPassword"]["Attempts"] == before["Codes"]["ForgotPassword"]["Attempts"] + 1
         after["Codes"]["ForgotPassword"]["Attempts"] = before["Codes"]["ForgotPassword"]["Attempts"]
+        # The hour's count of requests and wrong codes gains the wrong one.
+        recent = after["Codes"]["ForgotPassword"].pop("Recent")
+        assert recent[:-1] == before["Codes"]["ForgotPassword"].pop("Recent") and len(recent) == 2
         assert after == before
 
     return Call(w.cognito, cfp_params(s, wrong(code)), message=MISMATCH[1], writes=writes)

@@ -160,8 +160,11 @@ def test_get_user_refuses_disabled_and_deleted_users(cognito: Instance, idp, pub
 
     idp.admin_disable_user(UserPoolId=pool.id, Username="alice")
     refused(cognito, lambda: public.get_user(AccessToken=alice), "NotAuthorizedException", "User is disabled.")
+    # AWS: AdminDisableUser "revokes all access tokens for the user": enabling alice again does not bring them back.
     idp.admin_enable_user(UserPoolId=pool.id, Username="alice")
-    assert public.get_user(AccessToken=alice)["Username"] == "alice"
+    refused(cognito, lambda: public.get_user(AccessToken=alice), "NotAuthorizedException",
+            "Access Token has been revoked")
+    assert public.get_user(AccessToken=pool.sign_in("alice")["AccessToken"])["Username"] == "alice"
 
     idp.admin_delete_user(UserPoolId=pool.id, Username="bob")
     refused(cognito, lambda: public.get_user(AccessToken=bob), "NotAuthorizedException", "User does not exist.")

@@ -288,16 +288,19 @@ public struct SignIn {
                 }
                 let pool = try tx.pool()
                 func issue(_ tx: PoolTransaction) throws -> UnsignedTokens? {
+                    if case .secretHash(let secretHash) = proof {
+                        try checkSecretHash(secretHash, token: token, client: client, tx, pool)
+                    }
+                    // A disabled user's token says so before anything else (disabling also revoked it).
+                    if let (holder, _) = try RefreshTokens.lookup(token, in: tx, pool: pool, secret: services.store.secret),
+                        !holder.enabled
+                    {
+                        throw TokenCheck.userDisabled
+                    }
                     var (user, record) = try RefreshTokens.validate(
                         token, clientId: client.clientId ?? "", in: tx, pool: pool, services: services)
-                    if case .secretHash(let secretHash) = proof {
-                        do {
-                            try PublicClient.checkSecretHash(secretHash, username: user.username, client: client)
-                        } catch {
-                            try PublicClient.checkSecretHash(secretHash, username: user.sub, client: client)
-                        }
-                    }
-                    guard user.enabled else { throw TokenCheck.userDisabled }
+                    // As for access tokens (`VerifiedToken.confirm`): a reset password ends what it opened.
+                    guard user.status != .resetRequired else { throw Self.resetRequired }
                     if rotates && mode == .shared { return nil }
                     let old = user
                     let unsigned = try TokenIssuer(services).refresh(
@@ -314,6 +317,22 @@ public struct SignIn {
         }
         guard let unsigned = try attempt(.shared) ?? attempt(.oneUser) else { throw AWSError.internalError }
         return try unsigned.sign(services)
+    }
+
+    /// REFRESH_TOKEN_AUTH's SECRET_HASH, over the username or the `sub` of the user the token names (AWS's SDKs use
+    /// either), checked before the token itself: a caller without the client's secret learns nothing of a token's
+    /// state (live, revoked or unknown all answer the secret's error).
+    private func checkSecretHash(
+        _ secretHash: String?, token: String, client: UserPoolClientType, _ tx: PoolTransaction, _ pool: UserPoolType
+    ) throws {
+        let location = RefreshTokens.locate(token, secret: services.store.secret)
+        do {
+            try PublicClient.checkSecretHash(secretHash, username: location?.username ?? "", client: client)
+        } catch {
+            guard let location, location.poolId == tx.poolId, let user = try tx.user(named: location.username, in: pool)
+            else { throw error }
+            try PublicClient.checkSecretHash(secretHash, username: user.sub, client: client)
+        }
     }
 
     // MARK: NEW_PASSWORD_REQUIRED

@@ -21,11 +21,10 @@ struct ChangePassword: Operation {
     // - PreviousPassword may be left out only by a user who has no password (AWS: "If the user has no password and
     //   only signs in with passwordless authentication options, you can omit this parameter").
     // - Tokens stay valid: AWS does not sign the user out on a password change.
-    // - A user whose password an administrator reset (RESET_REQUIRED) is refused with PasswordResetRequiredException,
-    //   which the model lists for this operation: AdminResetUserPassword "deactivates a user's password, requiring
-    //   them to change it" by the forgot-password flow, so the old password proves nothing any more (and a change
-    //   here would leave them RESET_REQUIRED with a password they cannot sign in with). Checked before the slow work
-    //   and again under the user's lock; nothing is written.
+    // - A user whose password an administrator reset (RESET_REQUIRED) is refused with PasswordResetRequiredException
+    //   by the token check, as every access-token operation is (`VerifiedToken.confirm`): AdminResetUserPassword
+    //   "deactivates a user's password, requiring them to change it" by the forgot-password flow, so the old password
+    //   proves nothing any more. Checked before the slow work and again under the user's lock; nothing is written.
     static let name = "ChangePassword"
     static let authorization = Authorization.public
 
@@ -44,7 +43,6 @@ struct ChangePassword: Operation {
         let now = services.clock.now()
         let verified = try TokenCheck.verify(input.accessToken, services)
         let access = try TokenCheck.withPool(verified.poolId, services, .shared) { tx in try verified.confirm(in: tx) }
-        if access.user.status == .resetRequired { throw SignIn.resetRequired }
         let policy = policy(access)
         try policy.validate(input.proposedPassword, wording: .newPassword)
         if SignIn.Lockout.isLocked(access.user, now: now) { throw Self.locked }
@@ -65,7 +63,6 @@ struct ChangePassword: Operation {
         // Only the user's record is written: a change under the user's lock, the token confirmed again there.
         let outcome = try TokenCheck.changeUser(verified, services) { access, tx -> Outcome in
             let current = access.user
-            guard current.status != .resetRequired else { return .refused(SignIn.resetRequired) }
             guard current.passwordHash == stored else { return retry ? .again : .refused(SignIn.incorrect) }
             guard !SignIn.Lockout.isLocked(current, now: now) else { return .refused(Self.locked) }
             let policy = self.policy(access)

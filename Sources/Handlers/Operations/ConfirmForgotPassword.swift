@@ -61,6 +61,11 @@ struct ConfirmForgotPassword: Operation {
         _ client: UserPoolClientType
     ) throws -> Step {
         let (pool, user) = try locate(input, tx, client)
+        // Under ENABLED, a user with no reset code pending answers as an unknown user does (a wrong code): "code
+        // expired" would tell anyone who exists, in one request.
+        if client.effectivePreventUserExistenceErrors == .enabled && user.codes[CodePurpose.forgotPassword.key] == nil {
+            try VerificationCode.Outcome.mismatch.get()
+        }
         var changed = user
         let outcome = check(input, &changed.codes, now)
         guard outcome == .ok else {

@@ -152,8 +152,8 @@ public struct VerifiedToken: Sendable {
     public let expires: Int
 
     /// The checks that need the store, inside a transaction (either mode) of `poolId`: the client still exists,
-    /// the user exists (the same user: `sub` matches) and is enabled, no global sign-out since the token's sign-in,
-    /// its origin refresh token not revoked.
+    /// the user exists (the same user: `sub` matches), is enabled and needs no password reset, no global sign-out
+    /// since the token's sign-in, its origin refresh token not revoked.
     public func confirm(in tx: PoolTransaction) throws -> AuthorizedAccess {
         guard tx.poolId == poolId else { throw TokenCheck.invalid }
         let pool = try tx.pool()
@@ -162,6 +162,9 @@ public struct VerifiedToken: Sendable {
             throw TokenCheck.userDoesNotExist
         }
         guard user.enabled else { throw TokenCheck.userDisabled }
+        // An administrator's reset (AdminResetUserPassword) ends what the old password opened until the user sets a
+        // new one: every access-token operation lists PasswordResetRequiredException in AWS's model.
+        guard user.status != .resetRequired else { throw SignIn.resetRequired }
         // Whole seconds: `iat` has no fraction, so a sign-out in the second the token was issued is left to the
         // origin check, which compares the sign-in's exact time.
         if let signedOutAt = user.signedOutAt, Double(issuedAt) < signedOutAt.timeIntervalSince1970.rounded(.down) {
