@@ -85,6 +85,35 @@ struct ResendConfirmationCodeTests {
         #expect(h.outbox().isEmpty)
     }
 
+    /// The hourly limit and the five wrong codes answer an unknown name as they answer an unconfirmed user, step by
+    /// step, so LimitExceededException tells nobody who exists (`SimulatedCodes`).
+    @Test func unknownNamesMeetTheLimitsAsUsersDo() throws {
+        let h = try Harness()
+        let (_, client) = SignUps.setUp(h, ["AutoVerifiedAttributes": ["email"]],
+                                        client: ["PreventUserExistenceErrors": "ENABLED"])
+        SignUps.signUp(h, client, "una", attributes: ["email": "una@example.com"])  // its first code counts
+        func answers(_ name: String) -> [String] {
+            var out: [String] = []
+            func call(_ operation: String, _ input: JSON) {
+                let (status, body) = h.call(operation, input)
+                out.append(status == 200 ? "ok" : body["__type"]?.stringValue ?? "?")
+            }
+            let wrong = client.input(name, ["ConfirmationCode": "000000"])
+            for _ in 0..<6 { call("ConfirmSignUp", wrong) }
+            for _ in 0..<VerificationCode.hourlyLimit - 6 { call("ResendConfirmationCode", client.input(name)) }
+            call("ConfirmSignUp", wrong)
+            call("ResendConfirmationCode", client.input(name))
+            return out
+        }
+        // Nothing requested yet for "nobody" but the sign-up's own code for "una": one request apart.
+        _ = h.ok("ResendConfirmationCode", client.input("nobody"))
+        let user = answers("una")
+        #expect(user == Array(repeating: "CodeMismatchException", count: 5) + ["LimitExceededException"]
+            + Array(repeating: "ok", count: VerificationCode.hourlyLimit - 6)
+            + ["LimitExceededException", "LimitExceededException"])
+        #expect(answers("nobody") == user)
+    }
+
     @Test func simulatedPhoneDestinationsFollowThePoolsVerification() throws {
         let h = try Harness()
         let (_, client) = SignUps.setUp(h, ["AutoVerifiedAttributes": ["phone_number"]],

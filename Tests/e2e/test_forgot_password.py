@@ -447,6 +447,44 @@ def test_unknown_user_with_existence_errors_prevented(cognito: Instance, idp, pu
     assert store_snapshot(cognito.data_dir) == snapshot
 
 
+def test_limits_answer_unknown_names_as_they_answer_users(cognito: Instance, idp, public):
+    # Under ENABLED the hourly limit and the five wrong codes must not tell who exists: an unknown name is answered
+    # from a simulated code, the same way step by step.
+    s = make_setup(cognito, idp, prevent_existence_errors=True, pool_extra={"AutoVerifiedAttributes": ["email"]})
+
+    def answers(username: str, wrong_code) -> list[str]:
+        out = []
+
+        def call(f) -> None:
+            try:
+                f()
+                out.append("ok")
+            except ClientError as e:
+                out.append(e.response["Error"]["Code"])
+
+        def request() -> None:
+            call(lambda: public.forgot_password(ClientId=s.client_id, Username=username))
+
+        def confirm() -> None:
+            call(lambda: public.confirm_forgot_password(ClientId=s.client_id, Username=username,
+                                                        ConfirmationCode=wrong_code(), Password=NEW_PASSWORD))
+        for _ in range(3):
+            request()
+            for _ in range(6):
+                confirm()
+        request()
+        confirm()
+        confirm()
+        request()
+        return out
+
+    user = answers(s.username, lambda: wrong(s.latest_code()))
+    nobody = answers("nobody-" + secrets.token_hex(3), lambda: "000000")
+    round_ = ["ok"] + ["CodeMismatchException"] * 5 + ["LimitExceededException"]
+    assert user == round_ * 3 + ["ok", "CodeMismatchException", "LimitExceededException", "LimitExceededException"]
+    assert nobody == user
+
+
 # ---- ForgotPassword's own refusals ---------------------------------------------------------------------
 
 def test_forgot_password_refusals(cognito: Instance, idp, public, secret_setup: Setup):

@@ -34,6 +34,21 @@ final class BoundedMap<Key: Hashable, Value>: @unchecked Sendable {
         }
     }
 
+    /// Reads and writes `key`'s entry in one step under the lock (nil: none; set nil to remove it).
+    func update<T>(_ key: Key, _ body: (inout Value?) throws -> T) rethrows -> T {
+        try lock.withLock {
+            var value = entries[key]
+            let result = try body(&value)
+            if let value {
+                if entries[key] == nil, capacity > 0, entries.count >= capacity { entries.remove(at: entries.startIndex) }
+                if capacity > 0 { entries[key] = value }
+            } else {
+                entries.removeValue(forKey: key)
+            }
+            return result
+        }
+    }
+
     func remove(_ key: Key) {
         _ = lock.withLock { entries.removeValue(forKey: key) }
     }

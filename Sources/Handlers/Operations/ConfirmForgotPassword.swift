@@ -17,7 +17,7 @@ struct ConfirmForgotPassword: Operation {
         // the code's holder to learn. A password in the history is refused like a weak one: nothing is written and
         // the code stays usable.
         let history = try PublicClient.withClient(input.clientId, in: services.store, .shared) { tx, client in
-            let (pool, user) = try locate(input, tx, client)
+            let (pool, user) = try locate(input, tx, client, now)
             var codes = user.codes
             return check(input, &codes, now) == .ok ? PasswordHistory(of: user, policy: policy(of: pool)) : nil
         }
@@ -49,7 +49,7 @@ struct ConfirmForgotPassword: Operation {
     /// attempt counted before the error is thrown.
     private func reset(_ input: ConfirmForgotPasswordInput, _ ready: Ready?, now: Date) throws -> Step {
         try PublicClient.withClient(input.clientId, in: services.store, .oneUser) { tx, client in
-            let (pool, found) = try locate(input, tx, client)
+            let (pool, found) = try locate(input, tx, client, now)
             return try tx.withUserLock(of: found.username, in: pool) { tx in
                 try reset(input, ready, now: now, tx, client)
             }
@@ -60,11 +60,11 @@ struct ConfirmForgotPassword: Operation {
         _ input: ConfirmForgotPasswordInput, _ ready: Ready?, now: Date, _ tx: PoolTransaction,
         _ client: UserPoolClientType
     ) throws -> Step {
-        let (pool, user) = try locate(input, tx, client)
-        // Under ENABLED, a user with no reset code pending answers as an unknown user does (a wrong code): "code
-        // expired" would tell anyone who exists, in one request.
+        let (pool, user) = try locate(input, tx, client, now)
+        // Under ENABLED, a user with no reset code pending answers as an unknown name does: "code expired" would tell
+        // anyone who exists, in one request. (A FORCE_CHANGE_PASSWORD user's ForgotPassword was simulated too.)
         if client.effectivePreventUserExistenceErrors == .enabled && user.codes[CodePurpose.forgotPassword.key] == nil {
-            try VerificationCode.Outcome.mismatch.get()
+            try simulatedCheck(input, pool, tx, now).get()
         }
         var changed = user
         let outcome = check(input, &changed.codes, now)
@@ -94,19 +94,29 @@ struct ConfirmForgotPassword: Operation {
     /// the code is looked at (it does not use up an attempt) and the same way whether the user exists or not.
     /// Unknown and disabled users: `UserNotFoundException` under PreventUserExistenceErrors LEGACY; under ENABLED the
     /// answer a wrong code gets, as AWS gives it (AWS-NOTES).
-    private func locate(_ input: ConfirmForgotPasswordInput, _ tx: PoolTransaction, _ client: UserPoolClientType)
-        throws -> (UserPoolType, UserRecord)
-    {
+    private func locate(
+        _ input: ConfirmForgotPasswordInput, _ tx: PoolTransaction, _ client: UserPoolClientType, _ now: Date
+    ) throws -> (UserPoolType, UserRecord) {
         try PublicClient.checkSecretHash(input.secretHash, username: input.username, client: client)
         let pool = try tx.pool()
         try policy(of: pool).validate(input.password, wording: .newPassword)
         guard let user = try tx.findUser(input.username, in: pool), user.enabled else {
             if client.effectivePreventUserExistenceErrors == .enabled {
-                try VerificationCode.Outcome.mismatch.get()
+                try simulatedCheck(input, pool, tx, now).get()
             }
             throw AWSError(.userNotFound, "Username/client id combination not found.")
         }
         return (pool, user)
+    }
+
+    /// What the code gets under ENABLED for a name with no real code: as a user with the same requests would get
+    /// (`SimulatedCodes`; never a success).
+    private func simulatedCheck(
+        _ input: ConfirmForgotPasswordInput, _ pool: UserPoolType, _ tx: PoolTransaction, _ now: Date
+    ) -> VerificationCode.Outcome {
+        services.simulatedCodes.check(
+            input.confirmationCode, .forgotPassword, for: input.username, in: pool, poolId: tx.poolId, now: now,
+            services: services)
     }
 
     private func check(_ input: ConfirmForgotPasswordInput, _ codes: inout [String: JSON], _ now: Date)

@@ -29,7 +29,10 @@ struct ConfirmSignUp: Operation {
             let pool = try tx.pool()
             let unknown = {
                 if client.effectivePreventUserExistenceErrors == .enabled {
-                    return VerificationCode.Outcome.mismatch.error ?? AWSError.internalError
+                    let outcome = services.simulatedCodes.check(
+                        input.confirmationCode, .signUp, for: input.username, in: pool, poolId: tx.poolId, now: now,
+                        services: services)
+                    return outcome.error ?? AWSError.internalError
                 }
                 return AWSError(.userNotFound, "Username/client id combination not found.")
             }

@@ -37,6 +37,8 @@ struct ForgotPassword: Operation {
                     let details = UserCreation.simulatedDestination(
                         for: input.username, in: pool, secret: store.secret)
                 else { throw Self.noDestination }
+                try services.simulatedCodes.request(
+                    .forgotPassword, for: input.username, in: pool, poolId: tx.poolId, now: now, services: services)
                 return .simulated(details)
             }
             let hideExistence = client.effectivePreventUserExistenceErrors == .enabled

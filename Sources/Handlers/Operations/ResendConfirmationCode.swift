@@ -28,6 +28,8 @@ struct ResendConfirmationCode: Operation {
                 guard let simulated = UserCreation.simulatedDestination(
                     for: input.username, in: pool, secret: store.secret)
                 else { throw Self.noAutoVerification }
+                try services.simulatedCodes.request(
+                    .signUp, for: input.username, in: pool, poolId: tx.poolId, now: now, services: services)
                 return .simulated(simulated)
             }
             // Found once to learn whose lock to take, then found and checked again under it.
