@@ -24,13 +24,16 @@ import re
 import sys
 
 # The operations whose input and output shapes we generate (the project implements these).
-# Where the service itself is known to check (and quote) something other than botocore's published pattern.
+# Where the service itself is known to check (and quote) something other than botocore's published pattern:
+# the text quoted in messages, and the (Java) regex matched.
 # PasswordType: botocore still carries the 2018 pattern `[\S]+`, but Cognito accepts passwords with inner
 # spaces (a space counts as a symbol in its password policy) and refuses leading/trailing whitespace, and a
 # single character, with "Member must satisfy regular expression pattern: ^[\S]+.*[\S]+$" (an AWS answer to
-# ConfirmForgotPassword quoted in cds-snc/platform-forms-client#5635, 2025).
+# ConfirmForgotPassword quoted in cds-snc/platform-forms-client#5635, 2025). Matched as `\S.*\S`, the same
+# passwords but for line separators inside the outer runs (which the password policy refuses anyway), in linear
+# time: ICU backtracks over `[\S]+.*[\S]+` in polynomial time (a 1 KB password ending in a space took 0.8 s).
 PATTERN_OVERRIDES = {
-    "PasswordType": r"^[\S]+.*[\S]+$",
+    "PasswordType": (r"^[\S]+.*[\S]+$", r"\S.*\S"),
 }
 
 OPERATIONS = [
@@ -244,20 +247,25 @@ class Generator:
     def __init__(self, model, operations):
         self.model = model
         self.shapes = model["shapes"]
-        for name, pattern in PATTERN_OVERRIDES.items():
-            if name in self.shapes:
-                self.shapes[name] = dict(self.shapes[name], pattern=pattern)
         self.operations = operations
         for op in operations:
             if op not in model["operations"]:
                 sys.exit("operation %s is not in the model" % op)
         self.names = sorted(reachable(model, operations))
         self.cyclic = find_cycles(self.shapes, self.names)
-        self.patterns = {}  # pattern text -> Swift name
+        self.patterns = {}  # (quoted text, ICU regex) -> Swift name
         for name in self.names:
-            pattern = self.shapes[name].get("pattern")
-            if pattern is not None and pattern not in self.patterns:
-                self.patterns[pattern] = lower_first(name)
+            key = self.pattern_key(name)
+            if key is not None and key not in self.patterns:
+                self.patterns[key] = lower_first(name)
+
+    def pattern_key(self, name):
+        """The shape's pattern as (the text messages quote, the ICU regex matched), or None."""
+        text = self.shapes[name].get("pattern")
+        if text is None:
+            return None
+        quoted, matched = PATTERN_OVERRIDES.get(name, (text, text))
+        return quoted, java_to_icu(matched)
 
     def is_enum(self, name):
         shape = self.shapes[name]
@@ -324,7 +332,7 @@ class Generator:
         if "max" in shape:
             args.append("max: %s" % number(shape["max"]))
         if "pattern" in shape:
-            args.append("pattern: Patterns.%s" % ident(self.patterns[shape["pattern"]]))
+            args.append("pattern: Patterns.%s" % ident(self.patterns[self.pattern_key(name)]))
         if "enum" in shape:
             args.append("enumValues: [%s]" % ", ".join(swift_string(v) for v in shape["enum"]))
         if shape.get("sensitive"):
@@ -436,10 +444,9 @@ class Generator:
                 out.append("public typealias %sOutput = EmptyShape" % op)
         out.append("")
         out.append("// MARK: - Patterns\n")
-        out.append("/// The model's patterns, one compiled regex per distinct pattern text.")
+        out.append("/// The model's patterns, one compiled regex per distinct pattern text (and matching override).")
         out.append("enum Patterns {")
-        for text, pname in sorted(self.patterns.items(), key=lambda kv: kv[1]):
-            icu = java_to_icu(text)
+        for (text, icu), pname in sorted(self.patterns.items(), key=lambda kv: kv[1]):
             if icu == text:
                 out.append("    static let %s = Pattern(%s)" % (ident(pname), swift_string(text)))
             else:

@@ -66,7 +66,7 @@ struct Serve: ParsableCommand {
             try Supervisor(
                 listenFD: listenFD, count: settings.processes, arguments: Self.childArguments(settings), logger: logger
             ).run()
-            if let socket = settings.socket { unlink(socket) }
+            if let socket = settings.socket { Listener.removeSocket(socket) }
             return
         }
 
@@ -92,7 +92,7 @@ struct Serve: ParsableCommand {
         logger.info("serving", metadata: ["pid": "\(getpid())", "threads": "\(settings.threads)"])
         try FastCGIServer(listenFD: listenFD, service: service, maxBodyBytes: settings.maxBody, logger: logger)
             .run(threads: settings.threads)
-        if let socket = settings.socket, !isChildWorker { unlink(socket) }
+        if let socket = settings.socket, !isChildWorker { Listener.removeSocket(socket) }
     }
 
     /// The arguments a child worker gets: every effective setting as a flag (a child reads neither the

@@ -12,7 +12,16 @@ enum Listener {
     }
 
     /// Binds a unix socket at `path` with `mode`. A stale socket file (nobody accepting) is replaced; a live
-    /// one is refused so two servers never fight over one path.
+    /// one is refused so two servers never fight over one path, and anything else at the path (a mistyped path
+    /// naming a file) is left alone and refused.
+    /// Removes `path` if it is a socket (never another kind of file); whether it removed one.
+    @discardableResult
+    static func removeSocket(_ path: String) -> Bool {
+        var st = stat()
+        guard lstat(path, &st) == 0, st.st_mode & S_IFMT == S_IFSOCK else { return false }
+        return unlink(path) == 0
+    }
+
     static func bind(path: String, mode: mode_t) throws -> Int32 {
         var addr = sockaddr_un()
         addr.sun_family = sa_family_t(AF_UNIX)
@@ -23,7 +32,9 @@ enum Listener {
             buf[path.utf8.count] = 0
         }
         if isLive(&addr) { throw Failure(description: "another server is accepting on \(path)") }
-        unlink(path)
+        if !removeSocket(path), FileManager.default.fileExists(atPath: path) {
+            throw Failure(description: "\(path) exists and is not a socket: not replacing it")
+        }
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
         let rc = withUnsafePointer(to: &addr) { ptr in

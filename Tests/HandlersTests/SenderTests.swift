@@ -199,8 +199,13 @@ struct SenderTests {
     @Test(arguments: [
         "amy@example.com\r\nBcc: victim@example.net", "amy@example.com, victim@example.net",
         "Amy <amy@example.com>", "amy@example.com;victim@example.net", "no-at-sign", "-oQ/tmp@x", "@example.com",
+        // A comma or a leading dash joined to a combining mark is one Character but still a comma or a dash for
+        // sendmail; C1 controls and line separators would be rewritten in the header (found by a security audit).
+        "root,\u{301}x@example.com", "victim@\u{301}corp.example,\u{301}attacker@evil.example", "-\u{301}oQ@x",
+        "a\u{80}b@example.com", "a\u{85}b@example.com", "a\u{2028}b@example.com", "amy@", "a@b@c",
     ])
     func destinationsThatAreNotOnePlainAddressAreRefused(_ destination: String) throws {
+        #expect(!SendmailSender.isPlainAddress(destination))
         let dir = TempDirectory()
         #expect(throws: AWSError.deliveryFailed) { try capturing(dir).send(message(to: destination)) }
         #expect(!FileManager.default.fileExists(atPath: dir.path + "/mail.eml"))

@@ -325,4 +325,36 @@ struct StoreTests {
         #expect(UserKey.alias("preferred_username", "Am", in: pool) == "preferred_username:Am")
         #expect(UserKey.alias("sub", "A-b", in: pool) == "sub:A-b" && UserKey.legacyAlias("sub", "A-b", in: pool) == nil)
     }
+
+    // MARK: A damaged store (found by a security audit): errors, never a hang or a trap
+
+    /// A FIFO where a record should be would block the open for ever under the pool's lock.
+    @Test func aFIFOInPlaceOfARecordIsAnErrorNotAHang() throws {
+        let dir = TempDirectory()
+        let store = try Store(root: dir.path)
+        try makePool(store)
+        try FileSystem.makeDirectory(store.poolDirectory("us-east-1_test") + "/users")
+        #expect(mkfifo(store.poolDirectory("us-east-1_test") + "/users/" + FileSystem.fileKey("alice") + ".json", 0o600) == 0)
+        #expect(throws: (any Error).self) {
+            try store.withPool("us-east-1_test", .shared) { tx in try tx.read("users", "alice") }
+        }
+    }
+
+    @Test func anEmptySecretIsRefused() throws {
+        let dir = TempDirectory()
+        #expect(FileManager.default.createFile(atPath: dir.path + "/secret.key", contents: Data()))
+        #expect(throws: Store.ShortSecret.self) { try Store(root: dir.path) }
+    }
+
+    /// Numbers no request can store (the model bounds them) but a damaged record can hold.
+    @Test func outOfRangeNumbersInRecordsAreNoDatesAndNoOverflow() {
+        for huge in [1e308, -1e308, 9.3e18, 253_402_300_800.0] {
+            #expect(JSON.double(huge).dateValue == nil)
+        }
+        #expect(JSON.int(1_790_000_000).dateValue == Date(timeIntervalSince1970: 1_790_000_000))
+        #expect(JSON.date(Date(timeIntervalSince1970: 1e300)) == .double(1e300))
+        #expect(ClientSettings.lifetime(Int.max / 2, .days) == ClientSettings.refreshTokenRange.upperBound)
+        #expect(ClientSettings.lifetime(-5, .hours) == 0)
+        #expect(ClientSettings.lifetime(30, .days) == 2_592_000)
+    }
 }

@@ -92,6 +92,34 @@ def test_a_data_folder_the_workers_cannot_use_ends_the_command_before_any_socket
     assert not socket_path.exists()
 
 
+def test_a_socket_path_naming_another_file_is_refused_and_the_file_kept(tmp_path: Path):
+    # A mistyped --socket must not delete what is there (found by a security audit).
+    precious = tmp_path / "precious.json"
+    precious.write_text('{"keep": true}')
+    done = subprocess.run(
+        [str(BINARY), "serve", "--data", str(tmp_path / "data"), "--socket", str(precious)],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30,
+    )
+    assert done.returncode != 0
+    assert "exists and is not a socket" in done.stderr
+    assert precious.read_text() == '{"keep": true}'
+
+
+def test_a_short_secret_key_ends_the_command(tmp_path: Path):
+    # An empty or truncated secret.key would key tokens anyone could forge: refused, and left as it is.
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    (data / "secret.key").write_bytes(b"")
+    done = subprocess.run(
+        [str(BINARY), "serve", "--data", str(data), "--socket", str(tmp_path / "w.sock")],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30,
+    )
+    assert done.returncode != 0
+    assert "secret.key holds 0 bytes, not 32 random ones" in done.stderr
+    assert (data / "secret.key").read_bytes() == b""
+    assert not (tmp_path / "w.sock").exists()
+
+
 def test_a_worker_that_dies_at_start_is_restarted_ever_more_slowly_and_sigterm_still_stops_at_once(tmp_path: Path):
     data, socket_path, log_path = tmp_path / "data", tmp_path / "w.sock", tmp_path / "worker.log"
     with open(log_path, "wb") as log:

@@ -272,7 +272,10 @@ struct SchemaValidator {
         case .string:
             guard case .string(let s) = value else { throw AWSError.cannotConvert(value, to: .string) }
             var out = lengthViolations(s.utf16.count, schema)
-            if let pattern = schema.pattern, !pattern.matches(s) {
+            // A value over its maximum length is refused for that alone: no regular expression runs on what the model
+            // never allows (a backtracking one costs more the longer the text).
+            let tooLong = schema.max.map { Double(s.utf16.count) > $0 } ?? false
+            if !tooLong, let pattern = schema.pattern, !pattern.matches(s) {
                 out.append("Member must satisfy regular expression pattern: \(pattern.source)")
             }
             if let values = schema.enumValues, !values.contains(s) {

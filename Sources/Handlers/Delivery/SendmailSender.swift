@@ -139,14 +139,20 @@ public struct SendmailSender: Sender {
     }
 
     /// One `local@domain` address with nothing that could name a second recipient or break a header.
+    ///
+    /// Judged scalar by scalar, never by `Character`: a `,` followed by a combining mark is one Character that is not
+    /// a comma, yet the comma reaches sendmail. And no scalar `headerValue` would rewrite (C0 and C1 controls, the
+    /// line and paragraph separators), so the `To:` written is exactly the address checked.
     static func isPlainAddress(_ address: String) -> Bool {
-        guard address.utf8.count <= 254, let at = address.lastIndex(of: "@") else { return false }
-        let local = address[..<at]
-        let domain = address[address.index(after: at)...]
-        guard !local.isEmpty, !domain.isEmpty, !domain.contains("@") else { return false }
-        let forbidden = Set(" \t,;:<>()[]\\\"'`|")
-        return address.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value != 0x7F }
-            && !address.contains(where: forbidden.contains) && !address.hasPrefix("-")
+        let scalars = Array(address.unicodeScalars)
+        guard address.utf8.count <= 254, let at = scalars.lastIndex(of: "@"), at > 0, at < scalars.count - 1,
+            scalars.firstIndex(of: "@") == at, scalars.first != "-"
+        else { return false }
+        let forbidden = Set(" \t,;:<>()[]\\\"'`|".unicodeScalars)
+        return scalars.allSatisfy { s in
+            !forbidden.contains(s) && s.value > 0x20 && !(0x7F..<0xA0).contains(s.value) && s.value != 0x2028
+                && s.value != 0x2029
+        }
     }
 
     static func messageID(for message: Message, from: String, random: any RandomSource) -> String {

@@ -241,6 +241,15 @@ struct ClientSettings {
         return given
     }
 
+    /// A stored validity in seconds, kept within 0 seconds ... 10 years (the longest AWS allows): requests are checked
+    /// against AWS's ranges (`checkValidities`), so only a damaged record holds more, and its product must not
+    /// overflow (a trap, not an error).
+    static func lifetime(_ value: Int, _ unit: TimeUnitsType) -> Int {
+        let (product, overflow) = value.multipliedReportingOverflow(by: seconds(unit))
+        if overflow { return value < 0 ? 0 : refreshTokenRange.upperBound }
+        return min(max(product, 0), refreshTokenRange.upperBound)
+    }
+
     static func seconds(_ unit: TimeUnitsType) -> Int {
         switch unit {
         case .seconds: return 1
@@ -392,20 +401,20 @@ extension UserPoolClientType {
 
     /// Access token lifetime in seconds (one hour when not set; units default to hours).
     public var accessTokenSeconds: Int {
-        accessTokenValidity.map { $0 * ClientSettings.seconds(tokenValidityUnits?.accessToken ?? .hours) }
+        accessTokenValidity.map { ClientSettings.lifetime($0, tokenValidityUnits?.accessToken ?? .hours) }
             ?? ClientSettings.defaultTokenSeconds
     }
 
     /// ID token lifetime in seconds (one hour when not set; units default to hours).
     public var idTokenSeconds: Int {
-        idTokenValidity.map { $0 * ClientSettings.seconds(tokenValidityUnits?.idToken ?? .hours) }
+        idTokenValidity.map { ClientSettings.lifetime($0, tokenValidityUnits?.idToken ?? .hours) }
             ?? ClientSettings.defaultTokenSeconds
     }
 
     /// Refresh token lifetime in seconds (30 days when not set or 0; units default to days).
     public var refreshTokenSeconds: Int {
-        ClientSettings.refreshValidity(refreshTokenValidity)
-            * ClientSettings.seconds(tokenValidityUnits?.refreshToken ?? .days)
+        ClientSettings.lifetime(
+            ClientSettings.refreshValidity(refreshTokenValidity), tokenValidityUnits?.refreshToken ?? .days)
     }
 
     /// How long an authentication session (challenge) lasts, in seconds.

@@ -147,10 +147,14 @@ public enum UserAttributes {
         return bytes.isEmpty
     }
 
+    ///
+    /// On Unicode scalars: split on `Character`s, an `@` or a space joined to a combining mark would not count.
     static func isValidEmail(_ s: String) -> Bool {
-        let parts = s.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, !s.contains(where: \.isWhitespace) else { return false }
-        return !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".")
+        let parts = s.unicodeScalars.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty,
+            !s.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control })
+        else { return false }
+        return parts[1].first != "." && parts[1].last != "."
     }
 
     /// E.164: a plus sign and up to 15 digits.

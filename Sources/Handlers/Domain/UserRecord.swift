@@ -212,10 +212,15 @@ extension JSON {
     }
 
     /// Dates are stored as epoch seconds, as the JSON 1.1 protocol sends them.
-    public var dateValue: Date? { doubleValue.map { Date(timeIntervalSince1970: $0) } }
+    /// Seconds since 1970 within years 0 ... 9999; beyond them a stored date is damaged (nil), and turning it into an
+    /// `Int` anywhere would trap.
+    public var dateValue: Date? {
+        guard let t = doubleValue, abs(t) <= 253_402_300_799 else { return nil }
+        return Date(timeIntervalSince1970: t)
+    }
 
     public static func date(_ d: Date) -> JSON {
         let t = d.timeIntervalSince1970
-        return t == t.rounded() ? .int(Int(t)) : .double(t)
+        return t == t.rounded() && abs(t) < 9e15 ? .int(Int(t)) : .double(t)
     }
 }

@@ -265,7 +265,7 @@ public typealias SetUserPoolMfaConfigOutput = SetUserPoolMfaConfigResponse
 
 // MARK: - Patterns
 
-/// The model's patterns, one compiled regex per distinct pattern text.
+/// The model's patterns, one compiled regex per distinct pattern text (and matching override).
 enum Patterns {
     static let arnType = Pattern(#"arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?"#, regex: "arn:[[a-zA-Z0-9_]+=/,.@-]+:[[a-zA-Z0-9_]+=/,.@-]+:([[a-zA-Z0-9_]+=/,.@-]*)?:[0-9]+:[[a-zA-Z0-9_]+=/,.@-]+(:[[a-zA-Z0-9_]+=/,.@-]+)?(:[[a-zA-Z0-9_]+=/,.@-]+)?")
     static let attributeNameType = Pattern(#"[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r ]+"#)
@@ -281,7 +281,7 @@ enum Patterns {
     static let emailMfaSubjectType = Pattern(#"[\p{L}\p{M}\p{S}\p{N}\p{P}\s]+"#, regex: #"[\p{L}\p{M}\p{S}\p{N}\p{P}[ \t\n\x{0B}\f\r]]+"#)
     static let emailVerificationMessageByLinkType = Pattern(#"[\p{L}\p{M}\p{S}\p{N}\p{P}\s*]*\{##[\p{L}\p{M}\p{S}\p{N}\p{P}\s*]*##\}[\p{L}\p{M}\p{S}\p{N}\p{P}\s*]*"#, regex: #"[\p{L}\p{M}\p{S}\p{N}\p{P}[ \t\n\x{0B}\f\r]*]*\{##[\p{L}\p{M}\p{S}\p{N}\p{P}[ \t\n\x{0B}\f\r]*]*##\}[\p{L}\p{M}\p{S}\p{N}\p{P}[ \t\n\x{0B}\f\r]*]*"#)
     static let hexStringType = Pattern("^[0-9a-fA-F]+$")
-    static let passwordType = Pattern(#"^[\S]+.*[\S]+$"#, regex: #"^[[^ \t\n\x{0B}\f\r]]+.*[[^ \t\n\x{0B}\f\r]]+$"#)
+    static let passwordType = Pattern(#"^[\S]+.*[\S]+$"#, regex: #"[^ \t\n\x{0B}\f\r].*[^ \t\n\x{0B}\f\r]"#)
     static let providerNameType = Pattern(#"[\p{L}\p{M}\p{S}\p{N}\p{P}\p{Z}]+"#)
     static let sESConfigurationSet = Pattern("^[a-zA-Z0-9_-]+$")
     static let scopeType = Pattern(#"[\x21\x23-\x5B\x5D-\x7E]+"#)

@@ -47,7 +47,9 @@ public enum FileSystem {
 
     static func read(_ location: FileLocation) throws -> [UInt8]? {
         let path = location.path
-        let fd = openat(location.folder, location.name, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: a FIFO planted where a record should be would block the open (under a pool lock) for ever;
+        // it has no effect on a regular file's reads.
+        let fd = openat(location.folder, location.name, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         if fd < 0 {
             if errno == ENOENT || errno == ENOTDIR { return nil }
             throw Failure(operation: "open", path: path, code: errno)
@@ -55,6 +57,7 @@ public enum FileSystem {
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw Failure(operation: "fstat", path: path, code: errno) }
+        guard st.st_mode & S_IFMT == S_IFREG else { throw Failure(operation: "open (not a regular file)", path: path, code: EINVAL) }
         // As many bytes as the file had when opened, fewer if it shrank since.
         var out = [UInt8](repeating: 0, count: Int(st.st_size))
         let done = try transfer(out.count, "read", path: path) { done in

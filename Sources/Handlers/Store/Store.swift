@@ -84,7 +84,22 @@ public final class Store: Sendable {
         try FileSystem.makeDirectory(root)
         try FileSystem.makeDirectory(root + "/pools")
         try FileSystem.makeDirectory(root + "/clients")
-        return try FileSystem.createOnce(root + "/secret.key") { SystemRandom().bytes(32) }
+        let secret = try FileSystem.createOnce(root + "/secret.key") { SystemRandom().bytes(secretLength) }
+        // A shorter secret (a truncated copy, an empty file) would key refresh tokens and sessions that anyone could
+        // open and forge: refuse to start rather than use it.
+        guard secret.count >= secretLength else { throw ShortSecret(path: root + "/secret.key", length: secret.count) }
+        return secret
+    }
+
+    static let secretLength = 32
+
+    struct ShortSecret: Error, CustomStringConvertible {
+        let path: String
+        let length: Int
+        var description: String {
+            "\(path) holds \(length) bytes, not \(Store.secretLength) random ones: restore it from a backup, or remove it "
+                + "to make a new one (every refresh token and sign-in session ends)"
+        }
     }
 
     /// `root` without a trailing slash (`/` stays).
