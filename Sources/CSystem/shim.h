@@ -8,4 +8,9 @@
 // including <sys/socket.h>, whose types belong to the Glibc module (socklen_t is an unsigned int on Linux).
 struct sockaddr;
 extern int accept4(int sockfd, struct sockaddr *addr, unsigned int *addrlen, int flags);
+#include <sys/prctl.h>
+// prctl(2) is variadic, which Swift cannot call: the one use, a signal when the parent process dies.
+static inline int cognito_fcgi_set_parent_death_signal(int signal) {
+    return prctl(PR_SET_PDEATHSIG, (unsigned long)signal, 0UL, 0UL, 0UL);
+}
 #endif

@@ -199,8 +199,9 @@ private struct Copier {
         files += 1
     }
 
-    /// Copies a file, or a folder and everything below it. Symbolic links and other special files are
-    /// skipped: the store never makes them.
+    /// Copies a file, or a folder and everything below it. The store never makes symbolic links, but it reads
+    /// through one someone planted, so a link fails the backup (naming it) rather than leave out what the service
+    /// serves; sockets, FIFOs and devices, which it never reads as records, are skipped.
     mutating func copyTree(_ source: String, to destination: String) throws {
         var st = stat()
         guard lstat(source, &st) == 0 else {
@@ -215,6 +216,10 @@ private struct Copier {
             }
         case S_IFREG:
             try copyFile(source, to: destination, optional: true)
+        case S_IFLNK:
+            throw Backup.Failure(
+                description: "\(source) is a symbolic link, which the store never makes: put the file it points to "
+                    + "in its place and back up again")
         default:
             break
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CSystem
 import Foundation
 import Handlers
 import Logging
@@ -31,6 +32,7 @@ struct Serve: ParsableCommand {
 
     func run() throws {
         umask(0o077)
+        if isChildWorker { Self.endWithTheSupervisor() }
         var settings = try options.resolve(layered: !isChildWorker)
         if isChildWorker { settings.socket = nil }  // a child always accepts on the fd 0 its parent passed
         let level = settings.logLevel
@@ -93,6 +95,18 @@ struct Serve: ParsableCommand {
         try FastCGIServer(listenFD: listenFD, service: service, maxBodyBytes: settings.maxBody, logger: logger)
             .run(threads: settings.threads)
         if let socket = settings.socket, !isChildWorker { Listener.removeSocket(socket) }
+    }
+
+    /// A child worker is sent SIGTERM (and finishes its requests) when its supervisor dies, however it dies: left
+    /// running, it would keep the socket, and a new `serve` would refuse to start beside it. Its parent at start
+    /// is its supervisor; one already gone (dead before this was set) means stopping now. (The signal follows the
+    /// thread that spawned the child: the supervisor has one thread.)
+    static func endWithTheSupervisor() {
+        let supervisor = getppid()
+        #if os(Linux)
+        _ = cognito_fcgi_set_parent_death_signal(SIGTERM)
+        #endif
+        if getppid() != supervisor || supervisor == 1 { Glibc.exit(0) }
     }
 
     /// The arguments a child worker gets: every effective setting as a flag (a child reads neither the

@@ -156,6 +156,27 @@ def test_backup_refuses_an_existing_destination_and_a_non_store(tmp_path: Path):
     assert not (tmp_path / "dest2").exists()
 
 
+def test_a_planted_symbolic_link_fails_the_backup_rather_than_losing_a_record(tmp_path: Path):
+    # The store reads through a link someone planted; a backup that skipped it would lose that user on restore.
+    instance = Instance.start("backup-link", ())
+    try:
+        idp = instance.client()
+        pool_id = idp.create_user_pool(PoolName="linked")["UserPool"]["Id"]
+        idp.admin_create_user(UserPoolId=pool_id, Username="bob", MessageAction="SUPPRESS")
+        users = instance.data_dir / "pools" / pool_id / "users"
+        (record,) = users.glob("*.json")
+        moved = tmp_path / "elsewhere.json"
+        record.rename(moved)
+        record.symlink_to(moved)
+        assert idp.admin_get_user(UserPoolId=pool_id, Username="bob")["Username"] == "bob"
+        done = backup(instance.data_dir, tmp_path / "dest")
+        assert done.returncode != 0
+        assert f"{record} is a symbolic link" in done.stderr
+        assert not (tmp_path / "dest").exists()
+    finally:
+        instance.stop()
+
+
 def test_the_deploy_doc_backup_commands(tmp_path: Path):
     """docs/DEPLOY.md's backup block (backup into a dated folder, then tar), against running workers."""
     instance = Instance.start("doc-backup")  # its own: the session's instance is shared by list tests

@@ -120,6 +120,39 @@ def test_a_short_secret_key_ends_the_command(tmp_path: Path):
     assert not (tmp_path / "w.sock").exists()
 
 
+def test_workers_end_with_a_killed_supervisor_and_a_new_serve_starts(tmp_path: Path):
+    # Left running, the workers would keep the socket and a new serve would refuse to start (a security audit's find).
+    data, socket_path = tmp_path / "data", tmp_path / "w.sock"
+    command = [str(BINARY), "serve", "--data", str(data), "--socket", str(socket_path), "--threads", "1"]
+    first = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             start_new_session=True)
+    second = None
+    try:
+        children = Path(f"/proc/{first.pid}/task/{first.pid}/children")
+        deadline = time.monotonic() + 30
+        while not (socket_path.exists() and children.read_text().split()):
+            assert first.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        [worker] = [int(p) for p in children.read_text().split()]
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(timeout=10)
+        while Path(f"/proc/{worker}").exists() and Path(f"/proc/{worker}/stat").read_text().split()[2] != "Z":
+            assert time.monotonic() < deadline, "the worker outlived its supervisor"
+            time.sleep(0.05)
+        second = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, start_new_session=True)
+        children = Path(f"/proc/{second.pid}/task/{second.pid}/children")
+        while not children.read_text().split():
+            assert second.poll() is None, second.stderr.read().decode() if second.stderr else ""
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        for process in (first, second):
+            if process is not None and process.poll() is None:
+                process.terminate()
+                process.wait(timeout=15)
+
+
 def test_a_worker_that_dies_at_start_is_restarted_ever_more_slowly_and_sigterm_still_stops_at_once(tmp_path: Path):
     data, socket_path, log_path = tmp_path / "data", tmp_path / "w.sock", tmp_path / "worker.log"
     with open(log_path, "wb") as log:
