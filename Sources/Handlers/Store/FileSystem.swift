@@ -155,12 +155,21 @@ public enum FileSystem {
         guard fsync(fd) == 0 else { throw Failure(operation: "fsync", path: dir, code: errno) }
     }
 
-    /// Creates a folder (and its parents) with mode 0700; an existing one is fine.
+    /// Makes `path` (and missing parents), 0700; an existing one is fine. A folder made here is durable before this returns (its parent is
+    /// fsynced), as the records written into it are: otherwise a power cut could take the folder, and with it
+    /// records whose writes were answered.
     static func makeDirectory(_ path: String) throws {
-        if mkdir(path, 0o700) == 0 || errno == EEXIST { return }
+        func make() throws -> Bool {
+            if mkdir(path, 0o700) == 0 {
+                try syncDirectory(parent(of: path))
+                return true
+            }
+            return errno == EEXIST
+        }
+        if try make() { return }
         if errno == ENOENT {
             try makeDirectory(parent(of: path))
-            if mkdir(path, 0o700) == 0 || errno == EEXIST { return }
+            if try make() { return }
         }
         throw Failure(operation: "mkdir", path: path, code: errno)
     }
