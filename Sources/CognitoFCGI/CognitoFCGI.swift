@@ -50,6 +50,7 @@ struct Serve: ParsableCommand {
         // A process that binds its own socket (--socket) has nobody to restart a worker that dies, so it always
         // supervises, a single worker included; one handed its socket (systemd, spawn-fcgi) has a manager that
         // restarts it and serves itself unless asked for more than one process.
+        if !isChildWorker, let problem = settings.sendmailProblem { throw ConfigurationError(description: problem) }
         let supervises = !isChildWorker && (settings.processes > 1 || settings.socket != nil)
         if supervises {
             // The data folder is made ready first: one the workers cannot use ends this command with its error,

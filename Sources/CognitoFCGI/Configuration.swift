@@ -353,10 +353,28 @@ struct Settings {
                 problems.append("socket: the folder \(parent) does not exist")
             }
         }
-        if let sendmail, let command = sendmail.split(separator: " ").first, access(String(command), X_OK) != 0 {
-            problems.append("sendmail: \(command) is not an executable file")
-        }
+        if let problem = sendmailProblem { problems.append(problem) }
         return problems
+    }
+
+    /// Why `--sendmail` cannot be run, found as `posix_spawnp` finds it (a name without `/` is looked up in
+    /// PATH), or nil. `serve` refuses to start on it too, rather than fail every delivery later.
+    var sendmailProblem: String? {
+        guard let sendmail else { return nil }
+        guard let command = sendmail.split(separator: " ").first.map(String.init) else {
+            return "sendmail: no command given"
+        }
+        let candidates: [String]
+        if command.contains("/") {
+            candidates = [command]
+        } else {
+            let path = ProcessInfo.processInfo.environment["PATH"] ?? "/bin:/usr/bin"
+            candidates = path.split(separator: ":", omittingEmptySubsequences: false).map { ($0.isEmpty ? "." : String($0)) + "/" + command }
+        }
+        var st = stat()
+        let found = candidates.contains { access($0, X_OK) == 0 && stat($0, &st) == 0 && st.st_mode & S_IFMT == S_IFREG }
+        return found ? nil : "sendmail: \(command) is not an executable file"
+            + (command.contains("/") ? "" : " in PATH")
     }
 }
 

@@ -357,4 +357,22 @@ struct StoreTests {
         #expect(ClientSettings.lifetime(-5, .hours) == 0)
         #expect(ClientSettings.lifetime(30, .days) == 2_592_000)
     }
+
+    /// A pool whose making fails (a full disk, say) leaves nothing: no folder no reader sees, no key in it.
+    @Test func aPoolMadeByHalfIsRemoved() throws {
+        struct Full: Error {}
+        let dir = TempDirectory()
+        let store = try Store(root: dir.path)
+        #expect(throws: Full.self) {
+            try store.createPool("us-east-1_half") { tx in
+                try tx.write("keys", "k1", .object(["PrivateKey": "secret"]))
+                try tx.write(nil, "pool", .object(["Id": "us-east-1_half"]))
+                throw Full()
+            }
+        }
+        #expect(try FileSystem.list(dir.path + "/pools").isEmpty)
+        #expect(try store.poolIds().isEmpty)
+        // The id can be made again.
+        try makePool(store, "us-east-1_half")
+    }
 }

@@ -119,6 +119,28 @@ def test_invalid_environment_and_paths_are_refused(tmp_path: Path):
     assert done.returncode != 0 and "does not exist" in done.stderr
 
 
+def test_sendmail_is_found_as_serve_runs_it_and_serve_refuses_one_it_cannot(tmp_path: Path):
+    # One rule in both: a name without a slash is looked up in PATH, as posix_spawnp does (a store audit's find:
+    # check-config refused `sendmail` on PATH, and serve started with a missing command, then failed every mail).
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "fake-sendmail"
+    fake.write_text("#!/bin/sh\ncat > /dev/null\n")
+    fake.chmod(0o755)
+    path = f"{bin_dir}:{os.environ.get('PATH', '/usr/bin:/bin')}"
+    done = check_config("--data", str(tmp_path / "d"), "--sendmail", "fake-sendmail -t -i", env={"PATH": path})
+    assert done.returncode == 0, done.stderr
+    for command in ("no-such-sendmail -t", str(tmp_path / "missing" / "sendmail")):
+        done = check_config("--data", str(tmp_path / "d"), "--sendmail", command, env={"PATH": path})
+        assert done.returncode != 0 and "is not an executable file" in done.stderr
+        served = subprocess.run(
+            [str(BINARY), "serve", "--data", str(tmp_path / "d"), "--socket", str(tmp_path / "w.sock"),
+             "--sendmail", command], capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL,
+            env={"PATH": path})
+        assert served.returncode != 0 and "is not an executable file" in served.stderr, served.stderr
+        assert not (tmp_path / "w.sock").exists()
+
+
 def test_the_deploy_doc_config_is_valid(tmp_path: Path):
     """docs/DEPLOY.md's /etc/cognito-fcgi/config.json and its check-config line, as written there."""
     config = tmp_path / "config.json"

@@ -159,8 +159,25 @@ public final class Store: Sendable {
         try Self.lock(fd, .exclusive)
         try FileSystem.syncDirectory(dir)
         try FileSystem.syncDirectory(root + "/pools")
-        try body(PoolTransaction(store: self, poolId: poolId, directory: dir, folder: AT_FDCWD, mode: .exclusive))
+        do {
+            try body(PoolTransaction(store: self, poolId: poolId, directory: dir, folder: AT_FDCWD, mode: .exclusive))
+        } catch {
+            // A pool made by half (a full disk): removed under the lock still held, rather than left as a folder no
+            // reader sees and nothing removes, perhaps with a private key in it.
+            _ = try? FileSystem.remove(dir + "/pool.json")
+            removeAside(dir)
+            throw error
+        }
         return true
+    }
+
+    /// Renames a pool's folder aside (one rename: no reader sees it half removed) and removes it.
+    private func removeAside(_ dir: String) {
+        let trash = root + "/pools/" + FileSystem.tempPrefix + "\(getpid())." + FileSystem.randomHex(6) + ".deleted"
+        if rename(dir, trash) == 0 {
+            try? FileSystem.syncDirectory(root + "/pools")
+            FileSystem.removeTree(trash)
+        }
     }
 
     /// Deletes a pool. `body` runs first under `LOCK_EX` (to remove index entries that point into the pool);
@@ -171,11 +188,7 @@ public final class Store: Sendable {
             try body(tx)
             tx.memo.poolGone = true
             try FileSystem.remove(tx.directory + "/pool.json")
-            let trash = root + "/pools/" + FileSystem.tempPrefix + "\(getpid())." + FileSystem.randomHex(6) + ".deleted"
-            if rename(tx.directory, trash) == 0 {
-                try? FileSystem.syncDirectory(root + "/pools")
-                FileSystem.removeTree(trash)
-            }
+            removeAside(tx.directory)
         }
     }
 
