@@ -332,6 +332,23 @@ struct InitiateAuthTests {
                   "Client \(s.client.id) is configured with secret but SECRET_HASH was not received")
     }
 
+    /// Under PreventUserExistenceErrors ENABLED an unknown name goes through the same lockout as a user, on the same
+    /// clock (`UnknownNames`): "Password attempts exceeded" tells nobody who exists.
+    @Test func unknownNamesAreLockedOutAsUsersAre() throws {
+        let s = try SignIns.setUp(client: SignIns.flows(["PreventUserExistenceErrors": "ENABLED"]))
+        try s.addUser("alice")
+        func answers(_ name: String) -> [String] {
+            [0, 0, 0, 0, 0, 0, 1, 0, 2, 0].map { (step: Double) in
+                s.h.clock.advance(step)
+                return s.refused(s.initiate(name, "wrong-Passw0rd"))
+            }
+        }
+        let (i, e) = ("Incorrect username or password.", "Password attempts exceeded")
+        let user = answers("alice")
+        #expect(user == [i, i, i, i, i, e, i, e, i, e])
+        #expect(answers("nobody") == user)
+    }
+
     /// Without the client's secret, nothing is learnt of a refresh token: live, revoked and unknown tokens with a wrong
     /// SECRET_HASH all get the secret's error.
     @Test func aWrongSecretHashSaysNothingOfTheToken() throws {

@@ -86,7 +86,7 @@ struct ResendConfirmationCodeTests {
     }
 
     /// The hourly limit and the five wrong codes answer an unknown name as they answer an unconfirmed user, step by
-    /// step, so LimitExceededException tells nobody who exists (`SimulatedCodes`).
+    /// step, so LimitExceededException tells nobody who exists (`UnknownNames`).
     @Test func unknownNamesMeetTheLimitsAsUsersDo() throws {
         let h = try Harness()
         let (_, client) = SignUps.setUp(h, ["AutoVerifiedAttributes": ["email"]],

@@ -413,3 +413,22 @@ def test_the_sixth_attempt_in_a_row_is_refused_even_with_the_right_password(idp,
     # The lockout after the 5th failure lasts 1 s (unit tests follow it on a clock of their own): the next call
     # comes well within it.
     refused(lambda: sign_in(public, client, username, PASSWORD), "NotAuthorizedException", "Password attempts exceeded")
+
+
+def test_under_existence_errors_prevented_an_unknown_name_is_locked_out_as_a_user_is(idp, public):
+    # Else "Password attempts exceeded" would tell who exists, six requests a name (a security audit's find).
+    pool_id = new_pool(idp)
+    client = new_client(idp, pool_id, PreventUserExistenceErrors="ENABLED")
+    username = confirmed_user(idp, pool_id)
+
+    def answers(name: str) -> list[str]:
+        out = []
+        for attempt in range(6):
+            with pytest.raises(ClientError) as e:
+                sign_in(public, client, name, f"wrong-Passw0rd-{attempt}")
+            out.append(error_of(e)[1])
+        return out
+
+    user = answers(username)
+    assert user == [INCORRECT[1]] * 5 + ["Password attempts exceeded"]
+    assert answers("nobody-" + secrets.token_hex(3)) == user

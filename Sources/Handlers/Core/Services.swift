@@ -176,13 +176,13 @@ public struct Services: Sendable {
     /// Every pool's RSA signing keys, parsed once per process (`Tokens/PoolKeys.swift`).
     public let keys: PoolKeyCache
     /// Codes "sent" to unknown names under PreventUserExistenceErrors ENABLED, per process.
-    public let simulatedCodes: SimulatedCodes
+    public let unknownNames: UnknownNames
 
     public init(
         config: Config, store: Store, clock: any Clock = SystemClock(), random: any RandomSource = SystemRandom(),
         logger: Logger = Logger(label: "cognito-fcgi"), sender: (any Sender)? = nil,
         passwords: PasswordHasher = PasswordHasher.standard, keys: PoolKeyCache = PoolKeyCache(),
-        simulatedCodes: SimulatedCodes = SimulatedCodes()
+        unknownNames: UnknownNames = UnknownNames()
     ) {
         self.config = config
         self.store = store
@@ -192,6 +192,6 @@ public struct Services: Sendable {
         self.sender = sender ?? OutboxSender(dataDirectory: store.root, clock: clock)
         self.passwords = passwords
         self.keys = keys
-        self.simulatedCodes = simulatedCodes
+        self.unknownNames = unknownNames
     }
 }

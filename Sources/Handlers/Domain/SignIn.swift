@@ -159,7 +159,14 @@ public struct SignIn {
             guard let username = parameters["USERNAME"], !username.isEmpty else { throw Self.missing("USERNAME") }
             try PublicClient.checkSecretHash(parameters["SECRET_HASH"], username: username, client: client)
             guard parameters["PASSWORD"] != nil else { throw Self.missing("PASSWORD") }
-            return (client, try tx.findUser(username, in: try tx.pool()))
+            let pool = try tx.pool()
+            let found = try tx.findUser(username, in: pool)
+            // Under ENABLED an unknown name is locked out as a user would be (`UnknownNames`).
+            if found == nil && client.effectivePreventUserExistenceErrors == .enabled {
+                try services.unknownNames.signInFailure(
+                    for: username, in: pool, poolId: tx.poolId, now: now, secret: store.secret)
+            }
+            return (client, found)
         }
         guard let user = found, let stored = user.passwordHash else {
             // The same work as a wrong password, so that the time taken does not tell who exists.

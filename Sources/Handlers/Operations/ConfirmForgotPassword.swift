@@ -110,11 +110,11 @@ struct ConfirmForgotPassword: Operation {
     }
 
     /// What the code gets under ENABLED for a name with no real code: as a user with the same requests would get
-    /// (`SimulatedCodes`; never a success).
+    /// (`UnknownNames`; never a success).
     private func simulatedCheck(
         _ input: ConfirmForgotPasswordInput, _ pool: UserPoolType, _ tx: PoolTransaction, _ now: Date
     ) -> VerificationCode.Outcome {
-        services.simulatedCodes.check(
+        services.unknownNames.checkCode(
             input.confirmationCode, .forgotPassword, for: input.username, in: pool, poolId: tx.poolId, now: now,
             services: services)
     }

@@ -29,7 +29,7 @@ struct ConfirmSignUp: Operation {
             let pool = try tx.pool()
             let unknown = {
                 if client.effectivePreventUserExistenceErrors == .enabled {
-                    let outcome = services.simulatedCodes.check(
+                    let outcome = services.unknownNames.checkCode(
                         input.confirmationCode, .signUp, for: input.username, in: pool, poolId: tx.poolId, now: now,
                         services: services)
                     return outcome.error ?? AWSError.internalError

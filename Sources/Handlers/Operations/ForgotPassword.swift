@@ -37,7 +37,7 @@ struct ForgotPassword: Operation {
                     let details = UserCreation.simulatedDestination(
                         for: input.username, in: pool, secret: store.secret)
                 else { throw Self.noDestination }
-                try services.simulatedCodes.request(
+                try services.unknownNames.requestCode(
                     .forgotPassword, for: input.username, in: pool, poolId: tx.poolId, now: now, services: services)
                 return .simulated(details)
             }

@@ -28,7 +28,7 @@ struct ResendConfirmationCode: Operation {
                 guard let simulated = UserCreation.simulatedDestination(
                     for: input.username, in: pool, secret: store.secret)
                 else { throw Self.noAutoVerification }
-                try services.simulatedCodes.request(
+                try services.unknownNames.requestCode(
                     .signUp, for: input.username, in: pool, poolId: tx.poolId, now: now, services: services)
                 return .simulated(simulated)
             }

@@ -1,0 +1,92 @@
+import Crypto
+import Foundation
+
+/// What names that are no user's go through, under PreventUserExistenceErrors ENABLED, so that they are answered
+/// exactly as a user is, step by step, and no limit tells who exists:
+/// - codes "sent" to them (ForgotPassword and ResendConfirmationCode answer with a simulated delivery): the same
+///   hourly limit, the same five wrong codes, the same lifetime, else `LimitExceededException` would tell (a real
+///   `VerificationCode` record of a code nobody is sent);
+/// - wrong passwords: the same lockout ("Password attempts exceeded" from the sixth try, for a second, doubling),
+///   which a user would get and an unknown name would not.
+///
+/// Kept in this process's memory only (at most `capacity` of each, keyed by an HMAC of pool, purpose and folded name,
+/// so the memory holds no names). With several worker processes each counts its own: an unknown name then reaches a
+/// limit later than a user would, by as many times as there are processes.
+public final class UnknownNames: @unchecked Sendable {
+    // @unchecked: both maps are BoundedMaps, locked inside.
+    private let codes: BoundedMap<String, VerificationCode>
+    private let lockouts: BoundedMap<String, Lockout>
+
+    struct Lockout {
+        var failures = 0
+        var lockedUntil: Date?
+    }
+
+    public init(capacity: Int = 10_000) {
+        codes = BoundedMap(capacity: capacity)
+        lockouts = BoundedMap(capacity: capacity)
+    }
+
+    /// A request for a code for `name`: `LimitExceededException` where a user would get it.
+    func requestCode(
+        _ purpose: CodePurpose, for name: String, in pool: UserPoolType, poolId: String, now: Date, services: Services
+    ) throws(AWSError) {
+        let key = Self.key(purpose.key, name, pool: pool, poolId: poolId, secret: services.store.secret)
+        do {
+            try codes.update(key) { record in
+                record = try VerificationCode.issue(
+                    purpose, now: now, random: services.random, secret: services.store.secret, replacing: record,
+                    request: .limited
+                ).record
+            }
+        } catch let error as AWSError {
+            throw error
+        } catch {
+            throw AWSError.internalError
+        }
+    }
+
+    /// A code entered for `name`: what a user with the same history of requests would be answered (a wrong code
+    /// when none was requested). Never `.ok`: a code nobody was sent cannot be right.
+    func checkCode(
+        _ code: String, _ purpose: CodePurpose, for name: String, in pool: UserPoolType, poolId: String, now: Date,
+        services: Services
+    ) -> VerificationCode.Outcome {
+        let key = Self.key(purpose.key, name, pool: pool, poolId: poolId, secret: services.store.secret)
+        return codes.update(key) { record in
+            guard var stored = record else { return .mismatch }
+            let outcome = stored.check(code, now: now, secret: services.store.secret)
+            record = stored
+            return outcome == .ok ? .mismatch : outcome
+        }
+    }
+
+    /// A password tried for `name`, always wrong: "Password attempts exceeded" while a user with the same failures
+    /// would be locked (checked before any hash, as for a user); else the failure is counted and the caller spends
+    /// the hash and answers "Incorrect username or password.".
+    func signInFailure(for name: String, in pool: UserPoolType, poolId: String, now: Date, secret: [UInt8])
+        throws(AWSError)
+    {
+        let key = Self.key("SignIn", name, pool: pool, poolId: poolId, secret: secret)
+        let locked = lockouts.update(key) { entry -> Bool in
+            var lockout = entry ?? Lockout()
+            if let until = lockout.lockedUntil, now < until { return true }
+            lockout.failures += 1
+            if let duration = SignIn.Lockout.duration(afterFailures: lockout.failures) {
+                lockout.lockedUntil = now + duration
+            }
+            entry = lockout
+            return false
+        }
+        if locked { throw SignIn.attemptsExceeded }
+    }
+
+    private static func key(_ purpose: String, _ name: String, pool: UserPoolType, poolId: String, secret: [UInt8])
+        -> String
+    {
+        var hmac = HMAC<SHA256>(key: SymmetricKey(data: secret))
+        hmac.update(data: Array("unknown name:\(poolId)\u{0}\(purpose)\u{0}".utf8))
+        hmac.update(data: Array(UserKey.username(name, in: pool).utf8))
+        return Hex.encode(hmac.finalize())
+    }
+}
