@@ -483,7 +483,7 @@ public struct SigV4Verifier: Sendable {
     /// signed as `a%2Bb` could then be sent as `a+b` and read as `a b`, a value nobody signed.
     static func canonicalQueryCandidates(_ pairs: [QueryPair], excluding: Set<String>) -> [String] {
         let kept = pairs.filter { !excluding.contains($0.name) }
-        // A JSON call has no query: all three rules give the empty string.
+        // A JSON call has no query: both rules give the empty string.
         if kept.isEmpty { return [""] }
         func join(_ encoded: [([UInt8], [UInt8])]) -> String {
             let sorted = encoded.sorted { a, b in
@@ -495,8 +495,8 @@ public struct SigV4Verifier: Sendable {
         let reencoded = join(
             kept.map {
                 (
-                    Array(percentEncode(percentDecode($0.rawName, plusIsSpace: true), keepSlash: false).utf8),
-                    Array(percentEncode(percentDecode($0.rawValue, plusIsSpace: true), keepSlash: false).utf8)
+                    Array(percentEncode(QueryForm.decodedBytes(Array($0.rawName.utf8)[...]), keepSlash: false).utf8),
+                    Array(percentEncode(QueryForm.decodedBytes(Array($0.rawValue.utf8)[...]), keepSlash: false).utf8)
                 )
             })
         let asSent = join(kept.map { (Array($0.rawName.utf8), Array($0.rawValue.utf8)) })
@@ -599,36 +599,6 @@ public struct SigV4Verifier: Sendable {
         }
         return String(decoding: out, as: UTF8.self)
     }
-
-    /// `%XX` decoded (a `%` not followed by two hex digits stays as it is).
-    static func percentDecode(_ text: String, plusIsSpace: Bool) -> [UInt8] {
-        let bytes = Array(text.utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count)
-        var i = 0
-        while i < bytes.count {
-            let b = bytes[i]
-            if b == UInt8(ascii: "%"), i + 2 < bytes.count, let hi = hexValue(bytes[i + 1]),
-                let lo = hexValue(bytes[i + 2])
-            {
-                out.append(hi << 4 | lo)
-                i += 3
-            } else {
-                out.append(b == UInt8(ascii: "+") && plusIsSpace ? UInt8(ascii: " ") : b)
-                i += 1
-            }
-        }
-        return out
-    }
-
-    private static func hexValue(_ b: UInt8) -> UInt8? {
-        switch b {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return b - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return b - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return b - UInt8(ascii: "A") + 10
-        default: return nil
-        }
-    }
 }
 
 extension SigV4Verifier: RequestAuthenticator {
@@ -683,7 +653,7 @@ final class SigningKeyCache: Sendable {
 struct QueryPair {
     var rawName: String
     var rawValue: String
-    /// Decoded (`+` as space); what the presign parameters are looked up by.
+    /// Decoded as the operation decodes them (`QueryForm.decode`); what the presign parameters are looked up by.
     var name: String
     var value: String
 
@@ -691,12 +661,9 @@ struct QueryPair {
     /// every pair the operation reads. (Split on bytes at `&` and `=`, the pieces of a `String` are whole UTF-8.)
     static func parse(_ query: String) -> [QueryPair] {
         QueryForm.rawPairs(query).map { pair in
-            let rawName = String(decoding: pair.name, as: UTF8.self)
-            let rawValue = String(decoding: pair.value, as: UTF8.self)
-            return QueryPair(
-                rawName: rawName, rawValue: rawValue,
-                name: String(decoding: SigV4Verifier.percentDecode(rawName, plusIsSpace: true), as: UTF8.self),
-                value: String(decoding: SigV4Verifier.percentDecode(rawValue, plusIsSpace: true), as: UTF8.self))
+            QueryPair(
+                rawName: String(decoding: pair.name, as: UTF8.self), rawValue: String(decoding: pair.value, as: UTF8.self),
+                name: QueryForm.decode(pair.name[...]), value: QueryForm.decode(pair.value[...]))
         }
     }
 }

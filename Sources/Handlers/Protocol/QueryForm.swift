@@ -37,6 +37,12 @@ public enum QueryForm {
     }
 
     static func decode(_ bytes: ArraySlice<UInt8>) -> String {
+        String(decoding: decodedBytes(bytes), as: UTF8.self)
+    }
+
+    /// `+` as a space and `%XX` as its byte (a `%` not followed by two hex digits stays as it is): the one decoding
+    /// of query names and values, for the operation's parameters and for SigV4's canonical query alike.
+    static func decodedBytes(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var i = bytes.startIndex
@@ -55,7 +61,7 @@ public enum QueryForm {
             }
             i += 1
         }
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     static func hex(_ b: UInt8) -> UInt8? {
