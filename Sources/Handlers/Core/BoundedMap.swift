@@ -27,26 +27,24 @@ final class BoundedMap<Key: Hashable, Value>: @unchecked Sendable {
     var hits: Int { lock.withLock { hitCount } }
 
     func set(_ value: Value, for key: Key) {
-        guard capacity > 0 else { return }
-        lock.withLock {
-            if entries[key] == nil, entries.count >= capacity { entries.remove(at: entries.startIndex) }
-            entries[key] = value
-        }
+        lock.withLock { store(value, for: key) }
     }
 
     /// Reads and writes `key`'s entry in one step under the lock (nil: none; set nil to remove it).
-    func update<T>(_ key: Key, _ body: (inout Value?) throws -> T) rethrows -> T {
-        try lock.withLock {
-            var value = entries[key]
-            let result = try body(&value)
-            if let value {
-                if entries[key] == nil, capacity > 0, entries.count >= capacity { entries.remove(at: entries.startIndex) }
-                if capacity > 0 { entries[key] = value }
-            } else {
-                entries.removeValue(forKey: key)
-            }
-            return result
-        }
+    func update<T, E: Error>(_ key: Key, _ body: (inout Value?) throws(E) -> T) throws(E) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        var value = entries[key]
+        let result = try body(&value)
+        if let value { store(value, for: key) } else { entries.removeValue(forKey: key) }
+        return result
+    }
+
+    /// Stores under the lock, dropping an arbitrary other entry when full.
+    private func store(_ value: Value, for key: Key) {
+        guard capacity > 0 else { return }
+        if entries[key] == nil, entries.count >= capacity { entries.remove(at: entries.startIndex) }
+        entries[key] = value
     }
 
     func remove(_ key: Key) {

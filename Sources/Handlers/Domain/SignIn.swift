@@ -515,8 +515,14 @@ extension SignIn {
         /// The longest lockout.
         public static let longest: TimeInterval = 15 * 60
 
-        public static func isLocked(_ user: UserRecord, now: Date) -> Bool {
-            user.lockedUntil.map { now < $0 } ?? false
+        /// The counters a lockout keeps: a user's record, or an unknown name's (`UnknownNames`).
+        public protocol State {
+            var failedSignIns: Int { get set }
+            var lockedUntil: Date? { get set }
+        }
+
+        public static func isLocked(_ state: some State, now: Date) -> Bool {
+            state.lockedUntil.map { now < $0 } ?? false
         }
 
         /// How long the `failures`-th consecutive failure locks the user: nothing before the 5th, then 1 s, 2 s, 4 s,
@@ -527,16 +533,18 @@ extension SignIn {
         }
 
         /// Records a password check: a success clears the counters, a failure counts and may lock.
-        public static func record(_ correct: Bool, on user: inout UserRecord, now: Date) {
+        public static func record(_ correct: Bool, on state: inout some State, now: Date) {
             if correct {
-                user.failedSignIns = 0
-                user.lockedUntil = nil
+                state.failedSignIns = 0
+                state.lockedUntil = nil
                 return
             }
-            user.failedSignIns += 1
-            if let duration = duration(afterFailures: user.failedSignIns) {
-                user.lockedUntil = now + duration
+            state.failedSignIns += 1
+            if let duration = duration(afterFailures: state.failedSignIns) {
+                state.lockedUntil = now + duration
             }
         }
     }
 }
+
+extension UserRecord: SignIn.Lockout.State {}

@@ -17,8 +17,8 @@ public final class UnknownNames: @unchecked Sendable {
     private let codes: BoundedMap<String, VerificationCode>
     private let lockouts: BoundedMap<String, Lockout>
 
-    struct Lockout {
-        var failures = 0
+    struct Lockout: SignIn.Lockout.State {
+        var failedSignIns = 0
         var lockedUntil: Date?
     }
 
@@ -32,17 +32,11 @@ public final class UnknownNames: @unchecked Sendable {
         _ purpose: CodePurpose, for name: String, in pool: UserPoolType, poolId: String, now: Date, services: Services
     ) throws(AWSError) {
         let key = Self.key(purpose.key, name, pool: pool, poolId: poolId, secret: services.store.secret)
-        do {
-            try codes.update(key) { record in
-                record = try VerificationCode.issue(
-                    purpose, now: now, random: services.random, secret: services.store.secret, replacing: record,
-                    request: .limited
-                ).record
-            }
-        } catch let error as AWSError {
-            throw error
-        } catch {
-            throw AWSError.internalError
+        try codes.update(key) { (record) throws(AWSError) in
+            record = try VerificationCode.issue(
+                purpose, now: now, random: services.random, secret: services.store.secret, replacing: record,
+                request: .limited
+            ).record
         }
     }
 
@@ -70,11 +64,8 @@ public final class UnknownNames: @unchecked Sendable {
         let key = Self.key("SignIn", name, pool: pool, poolId: poolId, secret: secret)
         let locked = lockouts.update(key) { entry -> Bool in
             var lockout = entry ?? Lockout()
-            if let until = lockout.lockedUntil, now < until { return true }
-            lockout.failures += 1
-            if let duration = SignIn.Lockout.duration(afterFailures: lockout.failures) {
-                lockout.lockedUntil = now + duration
-            }
+            if SignIn.Lockout.isLocked(lockout, now: now) { return true }
+            SignIn.Lockout.record(false, on: &lockout, now: now)
             entry = lockout
             return false
         }

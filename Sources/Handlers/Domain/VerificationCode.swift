@@ -105,8 +105,7 @@ public struct VerificationCode: Sendable, Equatable {
             case .ok: return nil
             case .mismatch: return AWSError(.codeMismatch, "Invalid verification code provided, please try again.")
             case .expired: return AWSError(.expiredCode, "Invalid code provided, please request a code again.")
-            case .tooManyAttempts:
-                return AWSError(.limitExceeded, "Attempt limit exceeded, please try after some time.")
+            case .tooManyAttempts: return VerificationCode.limitExceeded
             }
         }
 
