@@ -298,12 +298,6 @@ public struct SignIn {
                     if case .secretHash(let secretHash) = proof {
                         try checkSecretHash(secretHash, token: token, client: client, tx, pool)
                     }
-                    // A disabled user's token says so before anything else (disabling also revoked it).
-                    if let (holder, _) = try RefreshTokens.lookup(token, in: tx, pool: pool, secret: services.store.secret),
-                        !holder.enabled
-                    {
-                        throw TokenCheck.userDisabled
-                    }
                     var (user, record) = try RefreshTokens.validate(
                         token, clientId: client.clientId ?? "", in: tx, pool: pool, services: services)
                     // As for access tokens (`VerifiedToken.confirm`): a reset password ends what it opened.

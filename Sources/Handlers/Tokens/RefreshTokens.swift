@@ -141,15 +141,18 @@ public enum RefreshTokens {
         return (user, record)
     }
 
-    /// REFRESH_TOKEN_AUTH's check: the user and the record, or AWS's error. Unknown, foreign, expired, or issued
-    /// to another client: "Invalid Refresh Token"; revoked (RevokeToken, or a global sign-out since it was
-    /// issued): "Refresh Token has been revoked". The user's own state (disabled, ...) is the caller's to check.
+    /// REFRESH_TOKEN_AUTH's check: the user and the record, or AWS's error. Unknown or foreign: "Invalid Refresh
+    /// Token"; a disabled user's: "User is disabled." before anything else (disabling also revoked it); issued to
+    /// another client or expired: "Invalid Refresh Token"; revoked (RevokeToken, or a global sign-out since it was
+    /// issued): "Refresh Token has been revoked". The user's other state (a reset password, ...) is the caller's.
     public static func validate(
         _ token: String, clientId: String, in tx: PoolTransaction, pool: UserPoolType, services: Services
     ) throws -> (user: UserRecord, record: RefreshTokenRecord) {
-        guard case let (user, record)? = try lookup(token, in: tx, pool: pool, secret: services.store.secret),
-            record.clientId == clientId
-        else { throw invalid }
+        guard case let (user, record)? = try lookup(token, in: tx, pool: pool, secret: services.store.secret) else {
+            throw invalid
+        }
+        guard user.enabled else { throw TokenCheck.userDisabled }
+        guard record.clientId == clientId else { throw invalid }
         if record.revoked || isSignedOut(record, user: user) { throw revokedError }
         guard services.clock.now() < record.expires else { throw record.replacedAt == nil ? invalid : reused }
         return (user, record)
