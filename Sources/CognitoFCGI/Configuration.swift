@@ -369,10 +369,14 @@ struct Settings {
             candidates = [command]
         } else {
             let path = ProcessInfo.processInfo.environment["PATH"] ?? "/bin:/usr/bin"
-            candidates = path.split(separator: ":", omittingEmptySubsequences: false).map { ($0.isEmpty ? "." : String($0)) + "/" + command }
+            candidates = path.split(separator: ":", omittingEmptySubsequences: false).map {
+                ($0.isEmpty ? "." : String($0)) + "/" + command
+            }
         }
         var st = stat()
-        let found = candidates.contains { access($0, X_OK) == 0 && stat($0, &st) == 0 && st.st_mode & S_IFMT == S_IFREG }
+        let found = candidates.contains {
+            access($0, X_OK) == 0 && stat($0, &st) == 0 && st.st_mode & S_IFMT == S_IFREG
+        }
         return found ? nil : "sendmail: \(command) is not an executable file"
             + (command.contains("/") ? "" : " in PATH")
     }

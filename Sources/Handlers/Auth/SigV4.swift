@@ -275,7 +275,8 @@ public struct SigV4Verifier: Sendable {
         }
         // The one parameter the signature does not cover: a second one could carry anything past it.
         guard query.count(where: { $0.name == "X-Amz-Signature" }) == 1 else {
-            throw AWSError(.incompleteSignature, "X-Amz-Signature must be given once. Re-examine the query-string parameters.")
+            throw AWSError(
+                .incompleteSignature, "X-Amz-Signature must be given once. Re-examine the query-string parameters.")
         }
         guard value("X-Amz-Algorithm") == Self.algorithm else {
             throw AWSError(.incompleteSignature, "X-Amz-Algorithm only supports \"\(Self.algorithm)\"")
@@ -403,7 +404,9 @@ public struct SigV4Verifier: Sendable {
     /// does not match, and the body cannot be swapped under a valid signature.
     private func payloadHash(_ request: Request) throws(AWSError) -> String {
         let computed = Self.sha256Hex(request.body)
-        guard let claimed = request.headers["x-amz-content-sha256"], claimed != "UNSIGNED-PAYLOAD" else { return computed }
+        guard let claimed = request.headers["x-amz-content-sha256"], claimed != "UNSIGNED-PAYLOAD" else {
+            return computed
+        }
         if claimed.lowercased() == computed { return claimed }
         throw AWSError(
             .invalidSignature, "The provided 'x-amz-content-sha256' header does not match what was computed.")
@@ -662,7 +665,8 @@ struct QueryPair {
     static func parse(_ query: String) -> [QueryPair] {
         QueryForm.rawPairs(query).map { pair in
             QueryPair(
-                rawName: String(decoding: pair.name, as: UTF8.self), rawValue: String(decoding: pair.value, as: UTF8.self),
+                rawName: String(decoding: pair.name, as: UTF8.self),
+                rawValue: String(decoding: pair.value, as: UTF8.self),
                 name: QueryForm.decode(pair.name[...]), value: QueryForm.decode(pair.value[...]))
         }
     }

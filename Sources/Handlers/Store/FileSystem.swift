@@ -57,7 +57,9 @@ public enum FileSystem {
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw Failure(operation: "fstat", path: path, code: errno) }
-        guard st.st_mode & S_IFMT == S_IFREG else { throw Failure(operation: "open (not a regular file)", path: path, code: EINVAL) }
+        guard st.st_mode & S_IFMT == S_IFREG else {
+            throw Failure(operation: "open (not a regular file)", path: path, code: EINVAL)
+        }
         // As many bytes as the file had when opened, fewer if it shrank since.
         var out = [UInt8](repeating: 0, count: Int(st.st_size))
         let done = try transfer(out.count, "read", path: path) { done in
@@ -155,9 +157,9 @@ public enum FileSystem {
         guard fsync(fd) == 0 else { throw Failure(operation: "fsync", path: dir, code: errno) }
     }
 
-    /// Makes `path` (and missing parents), 0700; an existing one is fine. A folder made here is durable before this returns (its parent is
-    /// fsynced), as the records written into it are: otherwise a power cut could take the folder, and with it
-    /// records whose writes were answered.
+    /// Makes `path` (and missing parents), 0700; an existing one is fine. A folder made here is durable before this
+    /// returns (its parent is fsynced), as the records written into it are: otherwise a power cut could take the
+    /// folder, and with it records whose writes were answered.
     static func makeDirectory(_ path: String) throws {
         func make() throws -> Bool {
             if mkdir(path, 0o700) == 0 {
