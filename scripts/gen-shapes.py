@@ -9,7 +9,7 @@ Writes:
 Both files are committed, so building needs no Python; run this script again after changing OPERATIONS
 or upgrading botocore:
 
-    python3 scripts/gen-shapes.py            # model from the installed botocore
+    .venv/bin/python scripts/gen-shapes.py    # model from the botocore Tests/e2e/requirements.txt pins (make venv)
     python3 scripts/gen-shapes.py --model path/to/service-2.json[.gz]
 
 The raw model JSON is read (not botocore's Shape objects) so that min/max/pattern/enum/sensitive/required

@@ -71,7 +71,7 @@ enum Clients {
             "TokenValidityUnits": ["AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "days"],
             "PreventUserExistenceErrors": "LEGACY", "AllowedOAuthFlowsUserPoolClient": false,
             "EnableTokenRevocation": true, "EnablePropagateAdditionalUserContextData": false,
-            "AuthSessionValidity": 3,
+            "AuthSessionValidity": 3, "ClientType": "REGULAR",
         ]
     }
 
@@ -110,6 +110,21 @@ enum Clients {
 }
 
 struct CreateUserPoolClientTests {
+    /// A generated secret stays with this service, which has no Secrets Manager (UpdateUserPoolClientTests has the
+    /// rest); without a secret the member does not apply.
+    @Test func secretsManagerIsRefusedForAGeneratedSecret() throws {
+        let h = try Harness()
+        let poolId = Clients.pool(h)
+        Clients.refused(h, "CreateUserPoolClient", [
+            "UserPoolId": .string(poolId), "ClientName": "app", "GenerateSecret": true,
+            "PublishSecretsInAWSSecretsManager": true,
+        ], "InvalidParameterException", UpdateUserPoolClientTests.noSecretsManager)
+        let plain = Clients.create(h, poolId, ["PublishSecretsInAWSSecretsManager": true])
+        #expect(plain["ClientSecret"] == nil && plain["ClientSecretArn"] == nil && plain["ClientType"] == "REGULAR")
+        let secret = Clients.create(h, poolId, ["GenerateSecret": true, "PublishSecretsInAWSSecretsManager": false])
+        #expect(secret["ClientSecret"]?.stringValue?.count == 52 && secret["ClientSecretArn"] == nil)
+    }
+
     // MARK: Success
 
     @Test func defaultsForEverythingOmitted() throws {

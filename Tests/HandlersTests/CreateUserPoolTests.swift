@@ -302,6 +302,54 @@ struct CreateUserPoolTests {
         #expect(try h.store.poolIds().isEmpty, sourceLocation: sourceLocation)
     }
 
+    // MARK: botocore 1.44's pool members
+
+    static let noDcr = "Dynamic client registration is not supported by this service (it has no user pool domains): "
+        + "set DcrConfiguration's EnableStatus to Disabled or omit DcrConfiguration."
+    static let noKms = "Customer managed keys are not supported by this service (it has no AWS KMS): "
+        + "KeyConfiguration may only name KeyType AWS_OWNED_KEY, without KmsKeyArn."
+    static let noAcr = "AcrConfiguration is not supported by this service: its tokens carry no acr claim."
+
+    /// What would turn on a feature this service lacks is refused; the "off" values are kept and described.
+    @Test func newFeaturesAreRefusedWhereTheyWouldNeedWhatIsNotHere() throws {
+        try refused(["PoolName": "p", "DcrConfiguration": [:]], "InvalidParameterException", Self.noDcr)
+        try refused(["PoolName": "p", "DcrConfiguration": ["EnableStatus": "Enabled"]], "InvalidParameterException",
+                    Self.noDcr)
+        try refused(["PoolName": "p", "KeyConfiguration": ["KeyType": "CUSTOMER_MANAGED_KEY"]],
+                    "InvalidParameterException", Self.noKms)
+        try refused(["PoolName": "p", "KeyConfiguration": [
+            "KeyType": "AWS_OWNED_KEY", "KmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/abcd",
+        ]], "InvalidParameterException", Self.noKms)
+        try refused(["PoolName": "p", "AcrConfiguration": ["Level2": ["AcrValue": "urn:example:mfa"]]],
+                    "InvalidParameterException", Self.noAcr)
+
+        let h = try Harness()
+        let dcr: JSON = ["EnableStatus": "Disabled", "OpenDcrEnabled": false]
+        let id = Self.create(h, "p", [
+            "DcrConfiguration": dcr, "KeyConfiguration": ["KeyType": "AWS_OWNED_KEY"],
+            "IssuerConfiguration": ["Type": "UPDATED"], "AcrConfiguration": [:],
+        ])
+        let pool = Self.describe(h, id)
+        #expect(pool["DcrConfiguration"] == dcr && pool["KeyConfiguration"] == ["KeyType": "AWS_OWNED_KEY"])
+        #expect(pool["IssuerConfiguration"] == ["Type": "UPDATED"] && pool["AcrConfiguration"] == nil)
+        let plain = Self.describe(h, Self.create(h, "q"))
+        #expect(plain["DcrConfiguration"] == nil && plain["KeyConfiguration"] == nil && plain["IssuerConfiguration"] == nil)
+    }
+
+    /// "Provide either the Amazon SNS configuration (SnsCallerArn) or this configuration, but not both."
+    @Test func smsThroughSnsOrEndUserMessagingNotBoth() throws {
+        let role = "arn:aws:iam::123456789012:role/sms"
+        try refused(["PoolName": "p", "SmsConfiguration": ["SnsCallerArn": .string(role), "EumsSms": ["CallerArn": .string(role)]]],
+                    "InvalidParameterException", "SmsConfiguration takes SnsCallerArn or EumsSms, not both.")
+        try refused(["PoolName": "p", "SmsConfiguration": ["SnsCallerArn": "", "ExternalId": "x"]],
+                    "InvalidParameterException", "SmsConfiguration needs SnsCallerArn or EumsSms.")
+        let h = try Harness()
+        let eums: JSON = ["EumsSms": ["CallerArn": .string(role), "OriginationIdentity": "+15555550100"]]
+        #expect(Self.describe(h, Self.create(h, "p", ["SmsConfiguration": eums]))["SmsConfiguration"] == eums)
+        let sns: JSON = ["SnsCallerArn": .string(role), "ExternalId": "x"]
+        #expect(Self.describe(h, Self.create(h, "q", ["SmsConfiguration": sns]))["SmsConfiguration"] == sns)
+    }
+
     @Test func requiredCustomAttribute() throws {
         try refused(["PoolName": "p", "Schema": [["Name": "tenant", "AttributeDataType": "String", "Required": true]]],
                     "InvalidParameterException", "Required custom attributes are not supported currently.")

@@ -73,6 +73,23 @@ struct ListUserPoolClientsTests {
         #expect(body == ["UserPoolClients": [["ClientId": id, "UserPoolId": .string(poolId), "ClientName": "q"]]])
     }
 
+    /// Every client here is REGULAR (no dynamic client registration): the filter keeps them all or, for DCR, none;
+    /// an unknown pool or type is still refused.
+    @Test func clientTypeFilter() throws {
+        let h = try Harness()
+        let poolId = Clients.pool(h)
+        for name in ["one", "two", "three"] { _ = Clients.create(h, poolId, name: name) }
+        let all = page(h, poolId).clients
+        #expect(all.count == 3)
+        let regular = h.ok("ListUserPoolClients", ["UserPoolId": .string(poolId), "ClientType": "REGULAR", "MaxResults": 2])
+        #expect(regular["UserPoolClients"]?.arrayValue == Array(all.prefix(2)) && regular["NextToken"] != nil)
+        #expect(h.ok("ListUserPoolClients", ["UserPoolId": .string(poolId), "ClientType": "DCR"]) == ["UserPoolClients": []])
+        _ = h.fails("ListUserPoolClients", ["UserPoolId": "us-east-1_nothere00", "ClientType": "DCR"],
+                    "ResourceNotFoundException")
+        #expect(h.fails("ListUserPoolClients", ["UserPoolId": .string(poolId), "ClientType": "OTHER"],
+                        "InvalidParameterException").hasSuffix("Member must satisfy enum value set: [REGULAR, DCR]"))
+    }
+
     @Test func unknownPool() throws {
         let h = try Harness()
         Clients.refused(h, "ListUserPoolClients", ["UserPoolId": "us-east-1_nothere00"],

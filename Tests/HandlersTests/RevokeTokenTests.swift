@@ -29,6 +29,24 @@ struct RevokeTokenTests {
         #expect(user.signedOutAt == nil)
     }
 
+    /// RevokeAssociatedSessions LINKED "also revokes the parent SSO session"; it "has no effect ... when the token
+    /// session has no parent SSO session", and no session here has one (there is no managed login). So LINKED
+    /// revokes the token session alone, as NONE does; other values are refused by the model.
+    @Test func linkedSessionsAreTheTokenSessionAlone() throws {
+        let f = try TokenFixture()
+        try f.addUser()
+        let a = try f.signIn().result
+        let b = try f.signIn().result
+        var input = Self.input(a.refreshToken, f.clientId).objectValue ?? [:]
+        input["RevokeAssociatedSessions"] = "ALL"
+        #expect(f.h.fails("RevokeToken", .object(input), "InvalidParameterException").hasSuffix(
+            "at 'revokeAssociatedSessions' failed to satisfy constraint: Member must satisfy enum value set: [NONE, LINKED]"))
+        input["RevokeAssociatedSessions"] = "LINKED"
+        #expect(f.h.ok("RevokeToken", .object(input)) == [:])
+        #expect(throws: RefreshTokens.revokedError) { try f.refresh(try #require(a.refreshToken)) }
+        try SignOuts.alive(f, [b])
+    }
+
     @Test func revokingTwiceOrAnInvalidTokenAnswers200AndChangesNothing() throws {
         let f = try TokenFixture()
         try f.addUser()

@@ -65,7 +65,7 @@ struct UpdateUserPoolClientTests {
             "TokenValidityUnits": ["AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "days"],
             "ReadAttributes": ["email"], "PreventUserExistenceErrors": "LEGACY", "AllowedOAuthFlowsUserPoolClient": false,
             "EnableTokenRevocation": true, "EnablePropagateAdditionalUserContextData": false,
-            "AuthSessionValidity": 3,
+            "AuthSessionValidity": 3, "ClientType": "REGULAR",
         ])
         #expect(Clients.describe(h, poolId, id) == updated)
     }
@@ -229,6 +229,56 @@ struct UpdateUserPoolClientTests {
             "UserPoolId": .string(poolId), "ClientId": .string(id), "EnablePropagateAdditionalUserContextData": true,
         ], "InvalidParameterException",
             "EnablePropagateAdditionalUserContextData can only be activated for an app client that has a client secret.")
+    }
+
+    // MARK: botocore 1.44's members
+
+    static let noSecretsManager =
+        "PublishSecretsInAWSSecretsManager is not supported by this service: it has no AWS Secrets Manager and keeps "
+        + "client secrets itself (ClientSecret). Omit it or set it to false."
+
+    /// There is no Secrets Manager here: asking to move a client's secret there is refused (not answered with the
+    /// plaintext secret as if it had moved), `false` ("move it back to Amazon Cognito") is where every secret is.
+    @Test func secretsStayWithThisService() throws {
+        let h = try Harness()
+        let (poolId, id, created) = try customClient(h)
+        let ids: [String: JSON] = ["UserPoolId": .string(poolId), "ClientId": .string(id)]
+        Clients.refused(h, "UpdateUserPoolClient", .object(ids.merging(["PublishSecretsInAWSSecretsManager": true]) { $1 }),
+                        "InvalidParameterException", Self.noSecretsManager)
+        let (status, body) = h.query("UpdateUserPoolClient", [
+            ("UserPoolId", poolId), ("ClientId", id), ("PublishSecretsInAWSSecretsManager", "true"),
+        ])
+        #expect(status == 400 && body["message"]?.stringValue == Self.noSecretsManager)
+
+        // false is an ordinary update: the omitted settings go back to their defaults, the secret stays.
+        let updated = update(h, poolId, id, ["PublishSecretsInAWSSecretsManager": false])
+        #expect(updated["ClientSecret"] == created["ClientSecret"] && updated["ClientSecretArn"] == nil)
+        #expect(updated["PreventUserExistenceErrors"] == "LEGACY" && updated["ClientType"] == "REGULAR")
+        #expect(try Clients.stored(h, poolId, id)?["PublishSecretsInAWSSecretsManager"] == nil)
+    }
+
+    /// "Applies only to app clients that already have a generated secret": a client without one is not concerned.
+    @Test func aClientWithoutASecretIsNotConcerned() throws {
+        let h = try Harness()
+        let poolId = Clients.pool(h)
+        let id = try #require(Clients.create(h, poolId)["ClientId"]?.stringValue)
+        let updated = update(h, poolId, id, ["PublishSecretsInAWSSecretsManager": true, "AuthSessionValidity": 7])
+        #expect(updated["AuthSessionValidity"] == 7 && updated["ClientSecret"] == nil && updated["ClientSecretArn"] == nil)
+    }
+
+    /// Records written before ClientType existed are REGULAR clients, as every client here is.
+    @Test func aRecordWithoutAClientTypeIsARegularClient() throws {
+        let h = try Harness()
+        let poolId = Clients.pool(h)
+        let id = try #require(Clients.create(h, poolId)["ClientId"]?.stringValue)
+        try h.store.withPool(poolId, .exclusive) { tx in
+            var record = try #require(try tx.read("clients", id)?.objectValue)
+            #expect(record.removeValue(forKey: "ClientType") == "REGULAR")
+            try tx.write("clients", id, .object(record))
+        }
+        #expect(Clients.describe(h, poolId, id)["ClientType"] == "REGULAR")
+        #expect(update(h, poolId, id)["ClientType"] == "REGULAR")
+        #expect(try Clients.stored(h, poolId, id)?["ClientType"] == "REGULAR")
     }
 
     @Test func modelConstraints() throws {

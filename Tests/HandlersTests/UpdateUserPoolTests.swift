@@ -139,6 +139,35 @@ struct UpdateUserPoolTests {
         #expect(pool["DeletionProtection"] == "INACTIVE")
     }
 
+    /// DcrConfiguration: "If you omit this parameter, Amazon Cognito keeps the existing configuration". The issuer
+    /// and key configurations are kept too when omitted (our choice: they are the pool's identity, which secondary
+    /// regions "must match"); given, each replaces the stored one, and one refused changes nothing.
+    @Test func dcrIssuerAndKeyConfigurationsAreKeptWhenOmitted() throws {
+        let h = try Harness()
+        let dcr: JSON = ["EnableStatus": "Disabled", "AllowedScopes": ["email"]]
+        let id = CreateUserPoolTests.create(h, "p", [
+            "DcrConfiguration": dcr, "IssuerConfiguration": ["Type": "ORIGINAL"], "KeyConfiguration": ["KeyType": "AWS_OWNED_KEY"],
+        ])
+        h.ok("UpdateUserPool", ["UserPoolId": .string(id), "MfaConfiguration": "OFF"])
+        var pool = CreateUserPoolTests.describe(h, id)
+        #expect(pool["DcrConfiguration"] == dcr && pool["IssuerConfiguration"] == ["Type": "ORIGINAL"])
+        #expect(pool["KeyConfiguration"] == ["KeyType": "AWS_OWNED_KEY"])
+
+        h.ok("UpdateUserPool", [
+            "UserPoolId": .string(id), "DcrConfiguration": ["EnableStatus": "Disabled"],
+            "IssuerConfiguration": ["Type": "UPDATED"],
+        ])
+        pool = CreateUserPoolTests.describe(h, id)
+        #expect(pool["DcrConfiguration"] == ["EnableStatus": "Disabled"] && pool["IssuerConfiguration"] == ["Type": "UPDATED"])
+
+        let before = h.snapshot()
+        #expect(h.fails("UpdateUserPool", ["UserPoolId": .string(id), "DcrConfiguration": ["OpenDcrEnabled": true]],
+                        "InvalidParameterException") == CreateUserPoolTests.noDcr)
+        #expect(h.fails("UpdateUserPool", ["UserPoolId": .string(id), "KeyConfiguration": ["KeyType": "CUSTOMER_MANAGED_KEY"]],
+                        "InvalidParameterException") == CreateUserPoolTests.noKms)
+        #expect(h.snapshot() == before)
+    }
+
     @Test func modelConstraints() throws {
         let h = try Harness()
         let id = CreateUserPoolTests.create(h)

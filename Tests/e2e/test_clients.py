@@ -30,6 +30,7 @@ DEFAULT_SETTINGS = {
     "AuthSessionValidity": 3,
     "AllowedOAuthFlowsUserPoolClient": False,
     "EnablePropagateAdditionalUserContextData": False,
+    "ClientType": "REGULAR",
 }
 # Settings with no value by default (Read/WriteAttributes: every attribute allowed).
 ABSENT_BY_DEFAULT = [
@@ -257,6 +258,35 @@ def test_update_sets_what_it_is_given(idp, pool_id):
     assert updated["CreationDate"] == client["CreationDate"]
     assert updated["LastModifiedDate"] >= client["LastModifiedDate"]
     assert describe(idp, pool_id, client["ClientId"]) == updated
+
+
+NO_SECRETS_MANAGER = ("PublishSecretsInAWSSecretsManager is not supported by this service: it has no AWS Secrets "
+                      "Manager and keeps client secrets itself (ClientSecret). Omit it or set it to false.")
+
+
+def test_secrets_stay_with_the_service_and_every_client_is_regular(cognito: Instance, idp, pool_id):
+    """botocore 1.44's members: no Secrets Manager here (true is refused, false changes nothing about the secret);
+    every client is REGULAR (no dynamic client registration), so ListUserPoolClients' DCR filter finds none."""
+    client = new_client(idp, pool_id, GenerateSecret=True, AuthSessionValidity=9)
+    assert client["ClientType"] == "REGULAR" and "ClientSecretArn" not in client
+    before = store_snapshot(cognito.data_dir)
+    for call in (lambda: idp.update_user_pool_client(UserPoolId=pool_id, ClientId=client["ClientId"],
+                                                     PublishSecretsInAWSSecretsManager=True),
+                 lambda: idp.create_user_pool_client(UserPoolId=pool_id, ClientName="sm", GenerateSecret=True,
+                                                     PublishSecretsInAWSSecretsManager=True)):
+        with pytest.raises(ClientError) as e:
+            call()
+        assert (error_code(e), error_message(e)) == ("InvalidParameterException", NO_SECRETS_MANAGER)
+    assert store_snapshot(cognito.data_dir) == before
+
+    updated = idp.update_user_pool_client(UserPoolId=pool_id, ClientId=client["ClientId"],
+                                          PublishSecretsInAWSSecretsManager=False)["UserPoolClient"]
+    assert updated["ClientSecret"] == client["ClientSecret"] and updated["AuthSessionValidity"] == 3
+    assert describe(idp, pool_id, client["ClientId"]) == updated
+
+    listed = idp.list_user_pool_clients(UserPoolId=pool_id, ClientType="REGULAR")["UserPoolClients"]
+    assert [c["ClientId"] for c in listed] == [client["ClientId"]]
+    assert idp.list_user_pool_clients(UserPoolId=pool_id, ClientType="DCR")["UserPoolClients"] == []
 
 
 def test_update_unknown_pool_or_client(idp, pool_id):

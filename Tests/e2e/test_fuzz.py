@@ -143,6 +143,15 @@ def test_openapi_document_is_up_to_date():
     assert done.returncode == 0, done.stderr
 
 
+def test_generated_shapes_are_up_to_date():
+    """Sources/Handlers/Shapes is generated from the botocore these tests pin (requirements.txt): regenerate it with
+    `.venv/bin/python scripts/gen-shapes.py` after raising botocore, so that new members are validated, and decide
+    what the service does with each."""
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "gen-shapes.py"), "--check"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
 def test_fuzzing_finds_no_server_error_and_no_crash(fuzzed: Instance, real_ids: dict[str, str]):
     before = fuzzed.worker_pids()
     signed = requests.Session()

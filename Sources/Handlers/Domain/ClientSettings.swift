@@ -33,6 +33,9 @@ struct ClientSettings {
     var enablePropagateAdditionalUserContextData: Bool?
     var authSessionValidity: Int?
     var refreshTokenRotation: RefreshTokenRotationType?
+    /// Not a setting this service stores: it keeps every client secret itself (there is no Secrets Manager here),
+    /// so only the request's value is checked (`checkSecretsManager`).
+    var publishSecretsInAWSSecretsManager: Bool?
 
     /// Which operation is asking; AWS names it in some messages ("... while creating a client").
     enum Verb: String {
@@ -97,6 +100,7 @@ struct ClientSettings {
         enablePropagateAdditionalUserContextData = r.enablePropagateAdditionalUserContextData
         authSessionValidity = r.authSessionValidity
         refreshTokenRotation = r.refreshTokenRotation
+        publishSecretsInAWSSecretsManager = r.publishSecretsInAWSSecretsManager
     }
 
     init(_ r: UpdateUserPoolClientRequest) {
@@ -120,6 +124,7 @@ struct ClientSettings {
         enablePropagateAdditionalUserContextData = r.enablePropagateAdditionalUserContextData
         authSessionValidity = r.authSessionValidity
         refreshTokenRotation = r.refreshTokenRotation
+        publishSecretsInAWSSecretsManager = r.publishSecretsInAWSSecretsManager
     }
 
     // MARK: Into a client
@@ -143,6 +148,7 @@ struct ClientSettings {
         if refreshTokenValidity == 0 { units.refreshToken = .days }
         let hasSecret = identity.clientSecret != nil
 
+        try Self.checkSecretsManager(publishSecretsInAWSSecretsManager, hasSecret: hasSecret)
         try Self.checkAuthFlows(flows, rotation: refreshTokenRotation)
         try Self.checkValidities(access: accessTokenValidity, id: idTokenValidity, refresh: refresh, units: units)
         try Self.checkAttributes(read: read, write: write, pool: pool, verb: verb)
@@ -178,7 +184,7 @@ struct ClientSettings {
             enableTokenRevocation: enableTokenRevocation ?? true,
             enablePropagateAdditionalUserContextData: enablePropagateAdditionalUserContextData ?? false,
             authSessionValidity: authSessionValidity ?? Self.defaultAuthSessionValidity,
-            refreshTokenRotation: refreshTokenRotation)
+            refreshTokenRotation: refreshTokenRotation, clientType: .regular)
     }
 
     /// An access or ID token validity as stored: the given value in its unit (AWS's default unit is hours), or
@@ -200,6 +206,18 @@ struct ClientSettings {
     }
 
     // MARK: Checks
+
+    /// PublishSecretsInAWSSecretsManager "applies only to app clients that already have a generated secret"; for
+    /// those, `true` asks for the secret to live in AWS Secrets Manager and be answered as ClientSecretArn, which
+    /// this service cannot do, so it refuses rather than answer as if it had. `false` ("move it back to Amazon
+    /// Cognito") is what every client here already is, and a client without a secret is not concerned.
+    static func checkSecretsManager(_ publish: Bool?, hasSecret: Bool) throws(AWSError) {
+        if publish == true && hasSecret {
+            throw .invalidParameter(
+                "PublishSecretsInAWSSecretsManager is not supported by this service: it has no AWS Secrets Manager "
+                    + "and keeps client secrets itself (ClientSecret). Omit it or set it to false.")
+        }
+    }
 
     /// Legacy flow names (ADMIN_NO_SRP_AUTH, CUSTOM_AUTH_FLOW_ONLY, USER_PASSWORD_AUTH) and ALLOW_ names don't mix,
     /// and a list of ALLOW_ names must allow refresh-token sign-in (unless refresh token rotation replaces it).

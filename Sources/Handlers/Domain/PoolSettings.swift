@@ -24,6 +24,11 @@ struct PoolSettings {
     var userPoolAddOns: UserPoolAddOnsType?
     var accountRecoverySetting: AccountRecoverySettingType?
     var userPoolTier: UserPoolTierType?
+    var dcrConfiguration: DcrConfigurationType?
+    var issuerConfiguration: IssuerConfigurationType?
+    var keyConfiguration: KeyConfigurationType?
+    /// Only checked, never stored: custom ACR names are refused (`checkFeatures`).
+    var acrConfiguration: [String: AcrLevelConfigType]?
 
     // MARK: Constants
 
@@ -65,6 +70,10 @@ struct PoolSettings {
         userPoolAddOns = r.userPoolAddOns
         accountRecoverySetting = r.accountRecoverySetting
         userPoolTier = r.userPoolTier
+        dcrConfiguration = r.dcrConfiguration
+        issuerConfiguration = r.issuerConfiguration
+        keyConfiguration = r.keyConfiguration
+        acrConfiguration = r.acrConfiguration
         try validate()
     }
 
@@ -88,6 +97,10 @@ struct PoolSettings {
         userPoolAddOns = r.userPoolAddOns
         accountRecoverySetting = r.accountRecoverySetting
         userPoolTier = r.userPoolTier
+        dcrConfiguration = r.dcrConfiguration
+        issuerConfiguration = r.issuerConfiguration
+        keyConfiguration = r.keyConfiguration
+        acrConfiguration = r.acrConfiguration
         try validate()
     }
 
@@ -107,6 +120,45 @@ struct PoolSettings {
         {
             throw .invalidParameter(
                 "Please use TemporaryPasswordValidityDays in PasswordPolicy instead of UnusedAccountValidityDays")
+        }
+        try Self.checkSms(smsConfiguration)
+        try checkFeatures()
+    }
+
+    /// "Provide either the Amazon SNS configuration (SnsCallerArn) or this configuration [EumsSms], but not both"
+    /// (the model; SnsCallerArn may be given empty, which is none). The wording is ours.
+    static func checkSms(_ sms: SmsConfigurationType?) throws(AWSError) {
+        guard let sms else { return }
+        switch (!(sms.snsCallerArn ?? "").isEmpty, sms.eumsSms != nil) {
+        case (true, true): throw .invalidParameter("SmsConfiguration takes SnsCallerArn or EumsSms, not both.")
+        case (false, false): throw .invalidParameter("SmsConfiguration needs SnsCallerArn or EumsSms.")
+        default: return
+        }
+    }
+
+    /// Settings that would turn on what this service does not have are refused rather than stored as if they
+    /// worked; their "off" values are accepted. The wording is ours (AWS has no such case).
+    /// - DcrConfiguration: dynamic client registration happens at the registration endpoint of a user pool domain,
+    ///   and there are no domains here. Only `EnableStatus: Disabled` (an omitted EnableStatus turns it on).
+    /// - KeyConfiguration: there is no AWS KMS here, so no customer managed key; `AWS_OWNED_KEY` without a key ARN is
+    ///   AWS's default and accepted.
+    /// - AcrConfiguration: custom names for the `acr` claim, which this service's tokens do not carry.
+    /// IssuerConfiguration is accepted either way: both types name where AWS hosts the issuer, and here the issuer
+    /// is always the deployment's (`--issuer` and the pool id).
+    func checkFeatures() throws(AWSError) {
+        if let dcr = dcrConfiguration, dcr.enableStatus != .disabled {
+            throw .invalidParameter(
+                "Dynamic client registration is not supported by this service (it has no user pool domains): "
+                    + "set DcrConfiguration's EnableStatus to Disabled or omit DcrConfiguration.")
+        }
+        if let key = keyConfiguration, key.keyType == .customerManagedKey || key.kmsKeyArn != nil {
+            throw .invalidParameter(
+                "Customer managed keys are not supported by this service (it has no AWS KMS): "
+                    + "KeyConfiguration may only name KeyType AWS_OWNED_KEY, without KmsKeyArn.")
+        }
+        if !(acrConfiguration ?? [:]).isEmpty {
+            throw .invalidParameter(
+                "AcrConfiguration is not supported by this service: its tokens carry no acr claim.")
         }
     }
 
@@ -162,6 +214,9 @@ struct PoolSettings {
         pool.userPoolAddOns = userPoolAddOns
         pool.accountRecoverySetting = accountRecoverySetting
         pool.userPoolTier = userPoolTier ?? .essentials
+        pool.dcrConfiguration = dcrConfiguration
+        pool.issuerConfiguration = issuerConfiguration
+        pool.keyConfiguration = keyConfiguration
     }
 
     /// The password policy as stored, with AWS's defaults; `PasswordPolicy` (which checks passwords against it)

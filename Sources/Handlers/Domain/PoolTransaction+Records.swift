@@ -24,9 +24,15 @@ extension PoolTransaction {
         return client
     }
 
-    /// The client `clientId` of this pool, or nil. Parsed once per process, like `pool()`.
+    /// The client `clientId` of this pool, or nil. Parsed once per process, like `pool()`. Every client here was
+    /// made by CreateUserPoolClient (there is no dynamic client registration), so a record written before
+    /// `ClientType` was stored is a REGULAR one.
     public func clientIfExists(_ clientId: String) throws -> UserPoolClientType? {
-        try cached(store.clients, "clients", clientId, UserPoolClientType.init(json:))
+        try cached(store.clients, "clients", clientId) { json in
+            var client = try UserPoolClientType(json: json)
+            client.clientType = client.clientType ?? .regular
+            return client
+        }
     }
 
     /// The record through `cache`; `stamp` is the file's when the caller already took it under the lock.

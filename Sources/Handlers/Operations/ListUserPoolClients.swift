@@ -1,4 +1,6 @@
-/// Lists a user pool's app clients (id, pool id, name), sorted by client id, a page at a time.
+/// Lists a user pool's app clients (id, pool id, name), sorted by client id, a page at a time. Every client here
+/// is `REGULAR` (made by CreateUserPoolClient; there is no dynamic client registration), so the `ClientType` filter
+/// keeps them all or, for `DCR`, none.
 struct ListUserPoolClients: Operation {
     static let name = "ListUserPoolClients"
     static let authorization = Authorization.iam
@@ -20,7 +22,7 @@ struct ListUserPoolClients: Operation {
             let after = try input.nextToken.map { token throws(AWSError) in
                 try PageToken.read(token, scope: scope, secret: store.secret)
             }
-            let ids = try tx.keys("clients")
+            let ids = input.clientType == .dcr ? [] : try tx.keys("clients")
             let remaining = after.map { last in ids.filter { $0 > last } } ?? ids
             let page = remaining.prefix(limit)
             let clients = try page.map { id in

@@ -17,6 +17,13 @@ struct UpdateUserPool: Operation {
             // Tags are not a setting with a default: TagResource/UntagResource manage them too, and an update
             // that leaves UserPoolTags out (as most callers do) must not silently drop them.
             settings.userPoolTags = input.userPoolTags ?? old.userPoolTags
+            // "If you omit this parameter, Amazon Cognito keeps the existing configuration" (DcrConfiguration). The
+            // issuer and the encryption key are the pool's identity rather than settings (secondary regions "must
+            // match the existing configuration"): an update that leaves them out keeps them too (our choice; AWS
+            // does not say).
+            settings.dcrConfiguration = input.dcrConfiguration ?? old.dcrConfiguration
+            settings.issuerConfiguration = input.issuerConfiguration ?? old.issuerConfiguration
+            settings.keyConfiguration = input.keyConfiguration ?? old.keyConfiguration
             // Observed on AWS (ekristen/aws-nuke#477): an update that leaves UserAttributeUpdateSettings out keeps the
             // stored one, and it must still fit the request's AutoVerifiedAttributes (reset when left out too), so
             // a pool that holds changed emails until verified refuses an update that drops email's verification.

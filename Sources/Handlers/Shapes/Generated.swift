@@ -267,10 +267,13 @@ public typealias SetUserPoolMfaConfigOutput = SetUserPoolMfaConfigResponse
 
 /// The model's patterns, one compiled regex per distinct pattern text (and matching override).
 enum Patterns {
+    static let acrLevelKeyType = Pattern("Level[1-4]")
+    static let acrValueType = Pattern(#"[\x21\x23-\x5B\x5D-\x7E]+"#)
     static let arnType = Pattern(#"arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?"#, regex: "arn:[[a-zA-Z0-9_]+=/,.@-]+:[[a-zA-Z0-9_]+=/,.@-]+:([[a-zA-Z0-9_]+=/,.@-]*)?:[0-9]+:[[a-zA-Z0-9_]+=/,.@-]+(:[[a-zA-Z0-9_]+=/,.@-]+)?(:[[a-zA-Z0-9_]+=/,.@-]+)?")
     static let attributeNameType = Pattern(#"[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r ]+"#)
     static let clientIdType = Pattern(#"[\w+]+"#, regex: "[[a-zA-Z0-9_]+]+")
     static let clientNameType = Pattern(#"[\w\s+=,.@-]+"#, regex: #"[[a-zA-Z0-9_][ \t\n\x{0B}\f\r]+=,.@-]+"#)
+    static let clientSecretArnType = Pattern(#"^arn\:(aws|aws-us-gov|aws-eusc)\:secretsmanager\:([\d\w\-]+):(\d{12})\:secret\/[\w+=\/,.@\-]+$"#, regex: #"^arn\:(aws|aws-us-gov|aws-eusc)\:secretsmanager\:([[0-9][a-zA-Z0-9_]\-]+):([0-9]{12})\:secret\/[[a-zA-Z0-9_]+=\/,.@\-]+$"#)
     static let confirmationCodeType = Pattern(#"[\S]+"#, regex: #"[[^ \t\n\x{0B}\f\r]]+"#)
     static let customAttributeNameType = Pattern(#"[\p{L}\p{M}\p{S}\p{N}\p{P}]+"#)
     static let deviceKeyType = Pattern(#"[\w-]+_[0-9a-f-]+"#, regex: "[[a-zA-Z0-9_]-]+_[0-9a-f-]+")
@@ -281,10 +284,10 @@ enum Patterns {
     static let emailMfaSubjectType = Pattern(#"[\p{L}\p{M}\p{S}\p{N}\p{P}\s]+"#, regex: #"[\p{L}\p{M}\p{S}\p{N}\p{P}[ \t\n\x{0B}\f\r]]+"#)
     static let emailVerificationMessageByLinkType = Pattern(#"[\p{L}\p{M}\p{S}\p{N}\p{P}\s*]*\{##[\p{L}\p{M}\p{S}\p{N}\p{P}\s*]*##\}[\p{L}\p{M}\p{S}\p{N}\p{P}\s*]*"#, regex: #"[\p{L}\p{M}\p{S}\p{N}\p{P}[ \t\n\x{0B}\f\r]*]*\{##[\p{L}\p{M}\p{S}\p{N}\p{P}[ \t\n\x{0B}\f\r]*]*##\}[\p{L}\p{M}\p{S}\p{N}\p{P}[ \t\n\x{0B}\f\r]*]*"#)
     static let hexStringType = Pattern("^[0-9a-fA-F]+$")
+    static let optionalArnType = Pattern(#"(arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?)?"#, regex: "(arn:[[a-zA-Z0-9_]+=/,.@-]+:[[a-zA-Z0-9_]+=/,.@-]+:([[a-zA-Z0-9_]+=/,.@-]*)?:[0-9]+:[[a-zA-Z0-9_]+=/,.@-]+(:[[a-zA-Z0-9_]+=/,.@-]+)?(:[[a-zA-Z0-9_]+=/,.@-]+)?)?")
     static let passwordType = Pattern(#"^[\S]+.*[\S]+$"#, regex: #"[^ \t\n\x{0B}\f\r].*[^ \t\n\x{0B}\f\r]"#)
     static let providerNameType = Pattern(#"[\p{L}\p{M}\p{S}\p{N}\p{P}\p{Z}]+"#)
     static let sESConfigurationSet = Pattern("^[a-zA-Z0-9_-]+$")
-    static let scopeType = Pattern(#"[\x21\x23-\x5B\x5D-\x7E]+"#)
     static let secretHashType = Pattern(#"[\w+=/]+"#, regex: "[[a-zA-Z0-9_]+=/]+")
     static let smsInviteMessageType = Pattern("(?s).*")
     static let smsVerificationMessageType = Pattern(#".*\{####\}.*"#)
@@ -294,10 +297,13 @@ enum Patterns {
     /// Every pattern above, so a test can check that each one compiled.
     static var all: [Pattern] {
         [
+            acrLevelKeyType,
+            acrValueType,
             arnType,
             attributeNameType,
             clientIdType,
             clientNameType,
+            clientSecretArnType,
             confirmationCodeType,
             customAttributeNameType,
             deviceKeyType,
@@ -308,10 +314,10 @@ enum Patterns {
             emailMfaSubjectType,
             emailVerificationMessageByLinkType,
             hexStringType,
+            optionalArnType,
             passwordType,
             providerNameType,
             sESConfigurationSet,
-            scopeType,
             secretHashType,
             smsInviteMessageType,
             smsVerificationMessageType,
@@ -329,6 +335,12 @@ public enum Schemas {
     public static let accountRecoverySettingType = Schema("AccountRecoverySettingType", .structure([
         Schema.Member("RecoveryMechanisms", Schemas.recoveryMechanismsType),
     ]))
+    public static let acrConfigurationType = Schema("AcrConfigurationType", .map(key: Schemas.acrLevelKeyType, value: Schemas.acrLevelConfigType), min: 0, max: 4)
+    public static let acrLevelConfigType = Schema("AcrLevelConfigType", .structure([
+        Schema.Member("AcrValue", Schemas.acrValueType, required: true),
+    ]))
+    public static let acrLevelKeyType = Schema("AcrLevelKeyType", .string, pattern: Patterns.acrLevelKeyType)
+    public static let acrValueType = Schema("AcrValueType", .string, min: 1, max: 64, pattern: Patterns.acrValueType)
     public static let addCustomAttributesRequest = Schema("AddCustomAttributesRequest", .structure([
         Schema.Member("UserPoolId", Schemas.userPoolIdType, required: true),
         Schema.Member("CustomAttributes", Schemas.customAttributesListType, required: true),
@@ -433,6 +445,7 @@ public enum Schemas {
         Schema.Member("Session", Schemas.sessionType),
         Schema.Member("ChallengeParameters", Schemas.challengeParametersType),
         Schema.Member("AuthenticationResult", Schemas.authenticationResultType),
+        Schema.Member("AvailableChallenges", Schemas.availableChallengeListType),
     ]))
     public static let adminSetUserPasswordRequest = Schema("AdminSetUserPasswordRequest", .structure([
         Schema.Member("UserPoolId", Schemas.userPoolIdType, required: true),
@@ -460,7 +473,7 @@ public enum Schemas {
     public static let advancedSecurityModeType = Schema("AdvancedSecurityModeType", .string, enumValues: ["OFF", "AUDIT", "ENFORCED"])
     public static let aliasAttributeType = Schema("AliasAttributeType", .string, enumValues: ["phone_number", "email", "preferred_username"])
     public static let aliasAttributesListType = Schema("AliasAttributesListType", .list(Schemas.aliasAttributeType))
-    public static let allowedFirstAuthFactorsListType = Schema("AllowedFirstAuthFactorsListType", .list(Schemas.authFactorType), min: 1, max: 4)
+    public static let allowedFirstAuthFactorsListType = Schema("AllowedFirstAuthFactorsListType", .list(Schemas.authFactorType), min: 1, max: 5)
     public static let analyticsConfigurationType = Schema("AnalyticsConfigurationType", .structure([
         Schema.Member("ApplicationId", Schemas.hexStringType),
         Schema.Member("ApplicationArn", Schemas.arnType),
@@ -482,7 +495,7 @@ public enum Schemas {
     ]))
     public static let attributeValueType = Schema("AttributeValueType", .string, max: 2048, sensitive: true)
     public static let attributesRequireVerificationBeforeUpdateType = Schema("AttributesRequireVerificationBeforeUpdateType", .list(Schemas.verifiedAttributeType))
-    public static let authFactorType = Schema("AuthFactorType", .string, enumValues: ["PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN"])
+    public static let authFactorType = Schema("AuthFactorType", .string, enumValues: ["PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN", "SOFTWARE_TOKEN"])
     public static let authFlowType = Schema("AuthFlowType", .string, enumValues: ["USER_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN", "CUSTOM_AUTH", "ADMIN_NO_SRP_AUTH", "USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "USER_AUTH"])
     public static let authParametersType = Schema("AuthParametersType", .map(key: Schemas.stringType, value: Schemas.stringType), sensitive: true)
     public static let authSessionValidityType = Schema("AuthSessionValidityType", .integer, min: 3, max: 15)
@@ -511,7 +524,9 @@ public enum Schemas {
     public static let clientNameType = Schema("ClientNameType", .string, min: 1, max: 128, pattern: Patterns.clientNameType)
     public static let clientPermissionListType = Schema("ClientPermissionListType", .list(Schemas.clientPermissionType))
     public static let clientPermissionType = Schema("ClientPermissionType", .string, min: 1, max: 2048)
+    public static let clientSecretArnType = Schema("ClientSecretArnType", .string, min: 20, max: 2048, pattern: Patterns.clientSecretArnType)
     public static let clientSecretType = Schema("ClientSecretType", .string, min: 24, max: 64, pattern: Patterns.clientIdType, sensitive: true)
+    public static let clientTypeType = Schema("ClientTypeType", .string, enumValues: ["REGULAR", "DCR"])
     public static let codeDeliveryDetailsListType = Schema("CodeDeliveryDetailsListType", .list(Schemas.codeDeliveryDetailsType))
     public static let codeDeliveryDetailsType = Schema("CodeDeliveryDetailsType", .structure([
         Schema.Member("Destination", Schemas.stringType),
@@ -576,6 +591,7 @@ public enum Schemas {
         Schema.Member("EnablePropagateAdditionalUserContextData", Schemas.wrappedBooleanType),
         Schema.Member("AuthSessionValidity", Schemas.authSessionValidityType),
         Schema.Member("RefreshTokenRotation", Schemas.refreshTokenRotationType),
+        Schema.Member("PublishSecretsInAWSSecretsManager", Schemas.wrappedBooleanType),
     ]))
     public static let createUserPoolClientResponse = Schema("CreateUserPoolClientResponse", .structure([
         Schema.Member("UserPoolClient", Schemas.userPoolClientType),
@@ -602,9 +618,13 @@ public enum Schemas {
         Schema.Member("AdminCreateUserConfig", Schemas.adminCreateUserConfigType),
         Schema.Member("Schema", Schemas.schemaAttributesListType),
         Schema.Member("UserPoolAddOns", Schemas.userPoolAddOnsType),
+        Schema.Member("DcrConfiguration", Schemas.dcrConfigurationType),
         Schema.Member("UsernameConfiguration", Schemas.usernameConfigurationType),
         Schema.Member("AccountRecoverySetting", Schemas.accountRecoverySettingType),
         Schema.Member("UserPoolTier", Schemas.userPoolTierType),
+        Schema.Member("KeyConfiguration", Schemas.keyConfigurationType),
+        Schema.Member("IssuerConfiguration", Schemas.issuerConfigurationType),
+        Schema.Member("AcrConfiguration", Schemas.acrConfigurationType),
     ]))
     public static let createUserPoolResponse = Schema("CreateUserPoolResponse", .structure([
         Schema.Member("UserPool", Schemas.userPoolType),
@@ -622,6 +642,13 @@ public enum Schemas {
     ]))
     public static let customSMSSenderLambdaVersionType = Schema("CustomSMSSenderLambdaVersionType", .string, enumValues: ["V1_0"])
     public static let dateType = Schema("DateType", .timestamp)
+    public static let dcrConfigurationType = Schema("DcrConfigurationType", .structure([
+        Schema.Member("EnableStatus", Schemas.statusType),
+        Schema.Member("OpenDcrEnabled", Schemas.booleanType),
+        Schema.Member("AuthenticatedGrantTypes", Schemas.oAuthFlowsType),
+        Schema.Member("OpenDcrGrantTypes", Schemas.oAuthFlowsType),
+        Schema.Member("AllowedScopes", Schemas.scopeListType),
+    ]))
     public static let defaultEmailOptionType = Schema("DefaultEmailOptionType", .string, enumValues: ["CONFIRM_WITH_LINK", "CONFIRM_WITH_CODE"])
     public static let deleteUserAttributesRequest = Schema("DeleteUserAttributesRequest", .structure([
         Schema.Member("UserAttributeNames", Schemas.attributeNameListType, required: true),
@@ -680,8 +707,19 @@ public enum Schemas {
     public static let emailVerificationMessageType = Schema("EmailVerificationMessageType", .string, min: 6, max: 20000, pattern: Patterns.emailMfaMessageType)
     public static let emailVerificationSubjectByLinkType = Schema("EmailVerificationSubjectByLinkType", .string, min: 1, max: 140, pattern: Patterns.emailMfaSubjectType)
     public static let emailVerificationSubjectType = Schema("EmailVerificationSubjectType", .string, min: 1, max: 140, pattern: Patterns.emailMfaSubjectType)
+    public static let encryptionKeyArnType = Schema("EncryptionKeyArnType", .string, min: 20, max: 2048, pattern: Patterns.arnType)
+    public static let encryptionKeyType = Schema("EncryptionKeyType", .string, enumValues: ["AWS_OWNED_KEY", "CUSTOMER_MANAGED_KEY"])
+    public static let eumsSmsConfigurationType = Schema("EumsSmsConfigurationType", .structure([
+        Schema.Member("CallerArn", Schemas.arnType, required: true),
+        Schema.Member("ExternalId", Schemas.stringType),
+        Schema.Member("OriginationIdentity", Schemas.stringType),
+        Schema.Member("ConfigurationSetName", Schemas.stringType),
+        Schema.Member("InEntityId", Schemas.stringType),
+        Schema.Member("InTemplateId", Schemas.stringType),
+        Schema.Member("Region", Schemas.regionCodeType),
+    ]))
     public static let explicitAuthFlowsListType = Schema("ExplicitAuthFlowsListType", .list(Schemas.explicitAuthFlowsType))
-    public static let explicitAuthFlowsType = Schema("ExplicitAuthFlowsType", .string, enumValues: ["ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY", "USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_AUTH"])
+    public static let explicitAuthFlowsType = Schema("ExplicitAuthFlowsType", .string, enumValues: ["ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY", "USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_AUTH", "ALLOW_TOKEN_EXCHANGE_DELEGATION", "ALLOW_TOKEN_EXCHANGE_IMPERSONATION"])
     public static let featureType = Schema("FeatureType", .string, enumValues: ["ENABLED", "DISABLED"])
     public static let forceAliasCreation = Schema("ForceAliasCreation", .boolean)
     public static let forgotPasswordRequest = Schema("ForgotPasswordRequest", .structure([
@@ -767,6 +805,14 @@ public enum Schemas {
         Schema.Member("AvailableChallenges", Schemas.availableChallengeListType),
     ]))
     public static let integerType = Schema("IntegerType", .integer)
+    public static let issuerConfigurationType = Schema("IssuerConfigurationType", .structure([
+        Schema.Member("Type", Schemas.issuerType),
+    ]))
+    public static let issuerType = Schema("IssuerType", .string, enumValues: ["ORIGINAL", "UPDATED"])
+    public static let keyConfigurationType = Schema("KeyConfigurationType", .structure([
+        Schema.Member("KeyType", Schemas.encryptionKeyType),
+        Schema.Member("KmsKeyArn", Schemas.encryptionKeyArnType),
+    ]))
     public static let lambdaConfigType = Schema("LambdaConfigType", .structure([
         Schema.Member("PreSignUp", Schemas.arnType),
         Schema.Member("CustomMessage", Schemas.arnType),
@@ -794,6 +840,7 @@ public enum Schemas {
         Schema.Member("UserPoolId", Schemas.userPoolIdType, required: true),
         Schema.Member("MaxResults", Schemas.queryLimit),
         Schema.Member("NextToken", Schemas.paginationKey),
+        Schema.Member("ClientType", Schemas.clientTypeType),
     ]))
     public static let listUserPoolClientsResponse = Schema("ListUserPoolClientsResponse", .structure([
         Schema.Member("UserPoolClients", Schemas.userPoolClientListType),
@@ -840,6 +887,7 @@ public enum Schemas {
     ]))
     public static let oAuthFlowType = Schema("OAuthFlowType", .string, enumValues: ["code", "implicit", "client_credentials"])
     public static let oAuthFlowsType = Schema("OAuthFlowsType", .list(Schemas.oAuthFlowType), min: 0, max: 3)
+    public static let optionalArnType = Schema("OptionalArnType", .string, min: 0, max: 2048, pattern: Patterns.optionalArnType)
     public static let paginationKey = Schema("PaginationKey", .string, min: 1, max: 131072, pattern: Patterns.confirmationCodeType)
     public static let paginationKeyType = Schema("PaginationKeyType", .string, min: 1, pattern: Patterns.confirmationCodeType)
     public static let passwordHistorySizeType = Schema("PasswordHistorySizeType", .integer, min: 0, max: 24)
@@ -879,6 +927,7 @@ public enum Schemas {
     public static let refreshTokenValidityType = Schema("RefreshTokenValidityType", .integer, min: 0, max: 315360000)
     public static let regionCodeType = Schema("RegionCodeType", .string, min: 5, max: 32)
     public static let relyingPartyIdType = Schema("RelyingPartyIdType", .string, min: 1, max: 127)
+    public static let replicaRegionsType = Schema("ReplicaRegionsType", .list(Schemas.stringType))
     public static let resendConfirmationCodeRequest = Schema("ResendConfirmationCodeRequest", .structure([
         Schema.Member("ClientId", Schemas.clientIdType, required: true),
         Schema.Member("SecretHash", Schemas.secretHashType),
@@ -904,12 +953,15 @@ public enum Schemas {
         Schema.Member("Session", Schemas.sessionType),
         Schema.Member("ChallengeParameters", Schemas.challengeParametersType),
         Schema.Member("AuthenticationResult", Schemas.authenticationResultType),
+        Schema.Member("AvailableChallenges", Schemas.availableChallengeListType),
     ]))
     public static let retryGracePeriodSecondsType = Schema("RetryGracePeriodSecondsType", .integer, min: 0, max: 60)
+    public static let revokeAssociatedSessionsType = Schema("RevokeAssociatedSessionsType", .string, enumValues: ["NONE", "LINKED"])
     public static let revokeTokenRequest = Schema("RevokeTokenRequest", .structure([
         Schema.Member("Token", Schemas.tokenModelType, required: true),
         Schema.Member("ClientId", Schemas.clientIdType, required: true),
         Schema.Member("ClientSecret", Schemas.clientSecretType),
+        Schema.Member("RevokeAssociatedSessions", Schemas.revokeAssociatedSessionsType),
     ]))
     public static let revokeTokenResponse = Schema("RevokeTokenResponse", .structure([]))
     public static let sESConfigurationSet = Schema("SESConfigurationSet", .string, min: 1, max: 64, pattern: Patterns.sESConfigurationSet)
@@ -924,11 +976,11 @@ public enum Schemas {
     ]))
     public static let schemaAttributesListType = Schema("SchemaAttributesListType", .list(Schemas.schemaAttributeType), min: 1, max: 50)
     public static let scopeListType = Schema("ScopeListType", .list(Schemas.scopeType), max: 50)
-    public static let scopeType = Schema("ScopeType", .string, min: 1, max: 256, pattern: Patterns.scopeType)
+    public static let scopeType = Schema("ScopeType", .string, min: 1, max: 256, pattern: Patterns.acrValueType)
     public static let searchPaginationTokenType = Schema("SearchPaginationTokenType", .string, min: 1, pattern: Patterns.confirmationCodeType)
     public static let searchedAttributeNamesListType = Schema("SearchedAttributeNamesListType", .list(Schemas.attributeNameType))
     public static let secretHashType = Schema("SecretHashType", .string, min: 1, max: 128, pattern: Patterns.secretHashType, sensitive: true)
-    public static let sessionType = Schema("SessionType", .string, min: 20, max: 2048, sensitive: true)
+    public static let sessionType = Schema("SessionType", .string, min: 20, max: 4096, sensitive: true)
     public static let setUserPoolMfaConfigRequest = Schema("SetUserPoolMfaConfigRequest", .structure([
         Schema.Member("UserPoolId", Schemas.userPoolIdType, required: true),
         Schema.Member("SmsMfaConfiguration", Schemas.smsMfaConfigType),
@@ -965,9 +1017,10 @@ public enum Schemas {
         Schema.Member("Session", Schemas.sessionType),
     ]))
     public static let smsConfigurationType = Schema("SmsConfigurationType", .structure([
-        Schema.Member("SnsCallerArn", Schemas.arnType, required: true),
+        Schema.Member("SnsCallerArn", Schemas.optionalArnType),
         Schema.Member("ExternalId", Schemas.stringType),
         Schema.Member("SnsRegion", Schemas.regionCodeType),
+        Schema.Member("EumsSms", Schemas.eumsSmsConfigurationType),
     ]))
     public static let smsInviteMessageType = Schema("SmsInviteMessageType", .string, min: 6, max: 140, pattern: Patterns.smsInviteMessageType)
     public static let smsMfaConfigType = Schema("SmsMfaConfigType", .structure([
@@ -1037,6 +1090,7 @@ public enum Schemas {
         Schema.Member("EnablePropagateAdditionalUserContextData", Schemas.wrappedBooleanType),
         Schema.Member("AuthSessionValidity", Schemas.authSessionValidityType),
         Schema.Member("RefreshTokenRotation", Schemas.refreshTokenRotationType),
+        Schema.Member("PublishSecretsInAWSSecretsManager", Schemas.wrappedBooleanType),
     ]))
     public static let updateUserPoolClientResponse = Schema("UpdateUserPoolClientResponse", .structure([
         Schema.Member("UserPoolClient", Schemas.userPoolClientType),
@@ -1060,9 +1114,13 @@ public enum Schemas {
         Schema.Member("UserPoolTags", Schemas.userPoolTagsType),
         Schema.Member("AdminCreateUserConfig", Schemas.adminCreateUserConfigType),
         Schema.Member("UserPoolAddOns", Schemas.userPoolAddOnsType),
+        Schema.Member("DcrConfiguration", Schemas.dcrConfigurationType),
         Schema.Member("AccountRecoverySetting", Schemas.accountRecoverySettingType),
         Schema.Member("PoolName", Schemas.userPoolNameType),
         Schema.Member("UserPoolTier", Schemas.userPoolTierType),
+        Schema.Member("KeyConfiguration", Schemas.keyConfigurationType),
+        Schema.Member("IssuerConfiguration", Schemas.issuerConfigurationType),
+        Schema.Member("AcrConfiguration", Schemas.acrConfigurationType),
     ]))
     public static let updateUserPoolResponse = Schema("UpdateUserPoolResponse", .structure([]))
     public static let userAttributeUpdateSettingsType = Schema("UserAttributeUpdateSettingsType", .structure([
@@ -1089,6 +1147,7 @@ public enum Schemas {
         Schema.Member("ClientName", Schemas.clientNameType),
         Schema.Member("ClientId", Schemas.clientIdType),
         Schema.Member("ClientSecret", Schemas.clientSecretType),
+        Schema.Member("ClientSecretArn", Schemas.clientSecretArnType),
         Schema.Member("LastModifiedDate", Schemas.dateType),
         Schema.Member("CreationDate", Schemas.dateType),
         Schema.Member("RefreshTokenValidity", Schemas.refreshTokenValidityType),
@@ -1111,6 +1170,7 @@ public enum Schemas {
         Schema.Member("EnablePropagateAdditionalUserContextData", Schemas.wrappedBooleanType),
         Schema.Member("AuthSessionValidity", Schemas.authSessionValidityType),
         Schema.Member("RefreshTokenRotation", Schemas.refreshTokenRotationType),
+        Schema.Member("ClientType", Schemas.clientTypeType),
     ]))
     public static let userPoolDescriptionType = Schema("UserPoolDescriptionType", .structure([
         Schema.Member("Id", Schemas.userPoolIdType),
@@ -1119,6 +1179,7 @@ public enum Schemas {
         Schema.Member("Status", Schemas.statusType),
         Schema.Member("LastModifiedDate", Schemas.dateType),
         Schema.Member("CreationDate", Schemas.dateType),
+        Schema.Member("ReplicaRegions", Schemas.replicaRegionsType),
     ]))
     public static let userPoolIdType = Schema("UserPoolIdType", .string, min: 1, max: 55, pattern: Patterns.userPoolIdType)
     public static let userPoolListType = Schema("UserPoolListType", .list(Schemas.userPoolDescriptionType))
@@ -1162,10 +1223,14 @@ public enum Schemas {
         Schema.Member("CustomDomain", Schemas.domainType),
         Schema.Member("AdminCreateUserConfig", Schemas.adminCreateUserConfigType),
         Schema.Member("UserPoolAddOns", Schemas.userPoolAddOnsType),
+        Schema.Member("DcrConfiguration", Schemas.dcrConfigurationType),
         Schema.Member("UsernameConfiguration", Schemas.usernameConfigurationType),
         Schema.Member("Arn", Schemas.arnType),
         Schema.Member("AccountRecoverySetting", Schemas.accountRecoverySettingType),
         Schema.Member("UserPoolTier", Schemas.userPoolTierType),
+        Schema.Member("KeyConfiguration", Schemas.keyConfigurationType),
+        Schema.Member("IssuerConfiguration", Schemas.issuerConfigurationType),
+        Schema.Member("AcrConfiguration", Schemas.acrConfigurationType),
     ]))
     public static let userStatusType = Schema("UserStatusType", .string, enumValues: ["UNCONFIRMED", "CONFIRMED", "ARCHIVED", "COMPROMISED", "UNKNOWN", "RESET_REQUIRED", "FORCE_CHANGE_PASSWORD", "EXTERNAL_PROVIDER"])
     public static let userType = Schema("UserType", .structure([
@@ -1246,6 +1311,7 @@ public enum AuthFactorType: String, Sendable, CaseIterable, ShapeValue {
     case emailOtp = "EMAIL_OTP"
     case smsOtp = "SMS_OTP"
     case webAuthn = "WEB_AUTHN"
+    case softwareToken = "SOFTWARE_TOKEN"
 }
 
 /// The values of botocore's `AuthFlowType`.
@@ -1278,6 +1344,12 @@ public enum ChallengeNameType: String, Sendable, CaseIterable, ShapeValue {
     case password = "PASSWORD"
     case webAuthn = "WEB_AUTHN"
     case passwordSrp = "PASSWORD_SRP"
+}
+
+/// The values of botocore's `ClientTypeType`.
+public enum ClientTypeType: String, Sendable, CaseIterable, ShapeValue {
+    case regular = "REGULAR"
+    case dcr = "DCR"
 }
 
 /// The values of botocore's `CustomEmailSenderLambdaVersionType`.
@@ -1314,6 +1386,12 @@ public enum EmailSendingAccountType: String, Sendable, CaseIterable, ShapeValue 
     case developer = "DEVELOPER"
 }
 
+/// The values of botocore's `EncryptionKeyType`.
+public enum EncryptionKeyType: String, Sendable, CaseIterable, ShapeValue {
+    case awsOwnedKey = "AWS_OWNED_KEY"
+    case customerManagedKey = "CUSTOMER_MANAGED_KEY"
+}
+
 /// The values of botocore's `ExplicitAuthFlowsType`.
 public enum ExplicitAuthFlowsType: String, Sendable, CaseIterable, ShapeValue {
     case adminNoSrpAuth = "ADMIN_NO_SRP_AUTH"
@@ -1325,6 +1403,8 @@ public enum ExplicitAuthFlowsType: String, Sendable, CaseIterable, ShapeValue {
     case allowUserSrpAuth = "ALLOW_USER_SRP_AUTH"
     case allowRefreshTokenAuth = "ALLOW_REFRESH_TOKEN_AUTH"
     case allowUserAuth = "ALLOW_USER_AUTH"
+    case allowTokenExchangeDelegation = "ALLOW_TOKEN_EXCHANGE_DELEGATION"
+    case allowTokenExchangeImpersonation = "ALLOW_TOKEN_EXCHANGE_IMPERSONATION"
 }
 
 /// The values of botocore's `FeatureType`.
@@ -1336,6 +1416,12 @@ public enum FeatureType: String, Sendable, CaseIterable, ShapeValue {
 /// The values of botocore's `InboundFederationLambdaVersionType`.
 public enum InboundFederationLambdaVersionType: String, Sendable, CaseIterable, ShapeValue {
     case v1_0 = "V1_0"
+}
+
+/// The values of botocore's `IssuerType`.
+public enum IssuerType: String, Sendable, CaseIterable, ShapeValue {
+    case original = "ORIGINAL"
+    case updated = "UPDATED"
 }
 
 /// The values of botocore's `MessageActionType`.
@@ -1369,6 +1455,12 @@ public enum RecoveryOptionNameType: String, Sendable, CaseIterable, ShapeValue {
     case verifiedEmail = "verified_email"
     case verifiedPhoneNumber = "verified_phone_number"
     case adminOnly = "admin_only"
+}
+
+/// The values of botocore's `RevokeAssociatedSessionsType`.
+public enum RevokeAssociatedSessionsType: String, Sendable, CaseIterable, ShapeValue {
+    case none_ = "NONE"
+    case linked = "LINKED"
 }
 
 /// The values of botocore's `StatusType`.
@@ -1457,6 +1549,30 @@ public struct AccountRecoverySettingType: Shape, ShapeValue, Equatable {
     public func toJSON() -> JSON {
         var o = [String: JSON](minimumCapacity: 1)
         o["RecoveryMechanisms"] = self.recoveryMechanisms?.shapeJSON
+        return .object(o)
+    }
+}
+
+/// botocore's `AcrLevelConfigType`.
+public struct AcrLevelConfigType: Shape, ShapeValue, Equatable {
+    public static var schema: Schema { Schemas.acrLevelConfigType }
+
+    public var acrValue: String
+
+    public init(
+        acrValue: String
+    ) {
+        self.acrValue = acrValue
+    }
+
+    public init(json: JSON) throws(AWSError) {
+        let r = try ShapeReader(json)
+        self.acrValue = try r.required("AcrValue")
+    }
+
+    public func toJSON() -> JSON {
+        var o = [String: JSON](minimumCapacity: 1)
+        o["AcrValue"] = self.acrValue.shapeJSON
         return .object(o)
     }
 }
@@ -2154,17 +2270,20 @@ public struct AdminRespondToAuthChallengeResponse: Shape, ShapeValue, Equatable 
     public var session: String?
     public var challengeParameters: [String: String]?
     public var authenticationResult: AuthenticationResultType?
+    public var availableChallenges: [ChallengeNameType]?
 
     public init(
         challengeName: ChallengeNameType? = nil,
         session: String? = nil,
         challengeParameters: [String: String]? = nil,
-        authenticationResult: AuthenticationResultType? = nil
+        authenticationResult: AuthenticationResultType? = nil,
+        availableChallenges: [ChallengeNameType]? = nil
     ) {
         self.challengeName = challengeName
         self.session = session
         self.challengeParameters = challengeParameters
         self.authenticationResult = authenticationResult
+        self.availableChallenges = availableChallenges
     }
 
     public init(json: JSON) throws(AWSError) {
@@ -2173,14 +2292,16 @@ public struct AdminRespondToAuthChallengeResponse: Shape, ShapeValue, Equatable 
         self.session = try r.optional("Session")
         self.challengeParameters = try r.optional("ChallengeParameters")
         self.authenticationResult = try r.optional("AuthenticationResult")
+        self.availableChallenges = try r.optional("AvailableChallenges")
     }
 
     public func toJSON() -> JSON {
-        var o = [String: JSON](minimumCapacity: 4)
+        var o = [String: JSON](minimumCapacity: 5)
         o["ChallengeName"] = self.challengeName?.shapeJSON
         o["Session"] = self.session?.shapeJSON
         o["ChallengeParameters"] = self.challengeParameters?.shapeJSON
         o["AuthenticationResult"] = self.authenticationResult?.shapeJSON
+        o["AvailableChallenges"] = self.availableChallenges?.shapeJSON
         return .object(o)
     }
 }
@@ -2824,6 +2945,7 @@ public struct CreateUserPoolClientRequest: Shape, ShapeValue, Equatable {
     public var enablePropagateAdditionalUserContextData: Bool?
     public var authSessionValidity: Int?
     public var refreshTokenRotation: RefreshTokenRotationType?
+    public var publishSecretsInAWSSecretsManager: Bool?
 
     public init(
         userPoolId: String,
@@ -2849,7 +2971,8 @@ public struct CreateUserPoolClientRequest: Shape, ShapeValue, Equatable {
         enableTokenRevocation: Bool? = nil,
         enablePropagateAdditionalUserContextData: Bool? = nil,
         authSessionValidity: Int? = nil,
-        refreshTokenRotation: RefreshTokenRotationType? = nil
+        refreshTokenRotation: RefreshTokenRotationType? = nil,
+        publishSecretsInAWSSecretsManager: Bool? = nil
     ) {
         self.userPoolId = userPoolId
         self.clientName = clientName
@@ -2875,6 +2998,7 @@ public struct CreateUserPoolClientRequest: Shape, ShapeValue, Equatable {
         self.enablePropagateAdditionalUserContextData = enablePropagateAdditionalUserContextData
         self.authSessionValidity = authSessionValidity
         self.refreshTokenRotation = refreshTokenRotation
+        self.publishSecretsInAWSSecretsManager = publishSecretsInAWSSecretsManager
     }
 
     public init(json: JSON) throws(AWSError) {
@@ -2903,10 +3027,11 @@ public struct CreateUserPoolClientRequest: Shape, ShapeValue, Equatable {
         self.enablePropagateAdditionalUserContextData = try r.optional("EnablePropagateAdditionalUserContextData")
         self.authSessionValidity = try r.optional("AuthSessionValidity")
         self.refreshTokenRotation = try r.optional("RefreshTokenRotation")
+        self.publishSecretsInAWSSecretsManager = try r.optional("PublishSecretsInAWSSecretsManager")
     }
 
     public func toJSON() -> JSON {
-        var o = [String: JSON](minimumCapacity: 24)
+        var o = [String: JSON](minimumCapacity: 25)
         o["UserPoolId"] = self.userPoolId.shapeJSON
         o["ClientName"] = self.clientName.shapeJSON
         o["GenerateSecret"] = self.generateSecret?.shapeJSON
@@ -2931,6 +3056,7 @@ public struct CreateUserPoolClientRequest: Shape, ShapeValue, Equatable {
         o["EnablePropagateAdditionalUserContextData"] = self.enablePropagateAdditionalUserContextData?.shapeJSON
         o["AuthSessionValidity"] = self.authSessionValidity?.shapeJSON
         o["RefreshTokenRotation"] = self.refreshTokenRotation?.shapeJSON
+        o["PublishSecretsInAWSSecretsManager"] = self.publishSecretsInAWSSecretsManager?.shapeJSON
         return .object(o)
     }
 }
@@ -2984,9 +3110,13 @@ public struct CreateUserPoolRequest: Shape, ShapeValue, Equatable {
     public var adminCreateUserConfig: AdminCreateUserConfigType?
     public var schema: [SchemaAttributeType]?
     public var userPoolAddOns: UserPoolAddOnsType?
+    public var dcrConfiguration: DcrConfigurationType?
     public var usernameConfiguration: UsernameConfigurationType?
     public var accountRecoverySetting: AccountRecoverySettingType?
     public var userPoolTier: UserPoolTierType?
+    public var keyConfiguration: KeyConfigurationType?
+    public var issuerConfiguration: IssuerConfigurationType?
+    public var acrConfiguration: [String: AcrLevelConfigType]?
 
     public init(
         poolName: String,
@@ -3010,9 +3140,13 @@ public struct CreateUserPoolRequest: Shape, ShapeValue, Equatable {
         adminCreateUserConfig: AdminCreateUserConfigType? = nil,
         schema: [SchemaAttributeType]? = nil,
         userPoolAddOns: UserPoolAddOnsType? = nil,
+        dcrConfiguration: DcrConfigurationType? = nil,
         usernameConfiguration: UsernameConfigurationType? = nil,
         accountRecoverySetting: AccountRecoverySettingType? = nil,
-        userPoolTier: UserPoolTierType? = nil
+        userPoolTier: UserPoolTierType? = nil,
+        keyConfiguration: KeyConfigurationType? = nil,
+        issuerConfiguration: IssuerConfigurationType? = nil,
+        acrConfiguration: [String: AcrLevelConfigType]? = nil
     ) {
         self.poolName = poolName
         self.policies = policies
@@ -3035,9 +3169,13 @@ public struct CreateUserPoolRequest: Shape, ShapeValue, Equatable {
         self.adminCreateUserConfig = adminCreateUserConfig
         self.schema = schema
         self.userPoolAddOns = userPoolAddOns
+        self.dcrConfiguration = dcrConfiguration
         self.usernameConfiguration = usernameConfiguration
         self.accountRecoverySetting = accountRecoverySetting
         self.userPoolTier = userPoolTier
+        self.keyConfiguration = keyConfiguration
+        self.issuerConfiguration = issuerConfiguration
+        self.acrConfiguration = acrConfiguration
     }
 
     public init(json: JSON) throws(AWSError) {
@@ -3063,13 +3201,17 @@ public struct CreateUserPoolRequest: Shape, ShapeValue, Equatable {
         self.adminCreateUserConfig = try r.optional("AdminCreateUserConfig")
         self.schema = try r.optional("Schema")
         self.userPoolAddOns = try r.optional("UserPoolAddOns")
+        self.dcrConfiguration = try r.optional("DcrConfiguration")
         self.usernameConfiguration = try r.optional("UsernameConfiguration")
         self.accountRecoverySetting = try r.optional("AccountRecoverySetting")
         self.userPoolTier = try r.optional("UserPoolTier")
+        self.keyConfiguration = try r.optional("KeyConfiguration")
+        self.issuerConfiguration = try r.optional("IssuerConfiguration")
+        self.acrConfiguration = try r.optional("AcrConfiguration")
     }
 
     public func toJSON() -> JSON {
-        var o = [String: JSON](minimumCapacity: 24)
+        var o = [String: JSON](minimumCapacity: 28)
         o["PoolName"] = self.poolName.shapeJSON
         o["Policies"] = self.policies?.shapeJSON
         o["DeletionProtection"] = self.deletionProtection?.shapeJSON
@@ -3091,9 +3233,13 @@ public struct CreateUserPoolRequest: Shape, ShapeValue, Equatable {
         o["AdminCreateUserConfig"] = self.adminCreateUserConfig?.shapeJSON
         o["Schema"] = self.schema?.shapeJSON
         o["UserPoolAddOns"] = self.userPoolAddOns?.shapeJSON
+        o["DcrConfiguration"] = self.dcrConfiguration?.shapeJSON
         o["UsernameConfiguration"] = self.usernameConfiguration?.shapeJSON
         o["AccountRecoverySetting"] = self.accountRecoverySetting?.shapeJSON
         o["UserPoolTier"] = self.userPoolTier?.shapeJSON
+        o["KeyConfiguration"] = self.keyConfiguration?.shapeJSON
+        o["IssuerConfiguration"] = self.issuerConfiguration?.shapeJSON
+        o["AcrConfiguration"] = self.acrConfiguration?.shapeJSON
         return .object(o)
     }
 }
@@ -3176,6 +3322,50 @@ public struct CustomSMSLambdaVersionConfigType: Shape, ShapeValue, Equatable {
         var o = [String: JSON](minimumCapacity: 2)
         o["LambdaVersion"] = self.lambdaVersion.shapeJSON
         o["LambdaArn"] = self.lambdaArn.shapeJSON
+        return .object(o)
+    }
+}
+
+/// botocore's `DcrConfigurationType`.
+public struct DcrConfigurationType: Shape, ShapeValue, Equatable {
+    public static var schema: Schema { Schemas.dcrConfigurationType }
+
+    public var enableStatus: StatusType?
+    public var openDcrEnabled: Bool?
+    public var authenticatedGrantTypes: [OAuthFlowType]?
+    public var openDcrGrantTypes: [OAuthFlowType]?
+    public var allowedScopes: [String]?
+
+    public init(
+        enableStatus: StatusType? = nil,
+        openDcrEnabled: Bool? = nil,
+        authenticatedGrantTypes: [OAuthFlowType]? = nil,
+        openDcrGrantTypes: [OAuthFlowType]? = nil,
+        allowedScopes: [String]? = nil
+    ) {
+        self.enableStatus = enableStatus
+        self.openDcrEnabled = openDcrEnabled
+        self.authenticatedGrantTypes = authenticatedGrantTypes
+        self.openDcrGrantTypes = openDcrGrantTypes
+        self.allowedScopes = allowedScopes
+    }
+
+    public init(json: JSON) throws(AWSError) {
+        let r = try ShapeReader(json)
+        self.enableStatus = try r.optional("EnableStatus")
+        self.openDcrEnabled = try r.optional("OpenDcrEnabled")
+        self.authenticatedGrantTypes = try r.optional("AuthenticatedGrantTypes")
+        self.openDcrGrantTypes = try r.optional("OpenDcrGrantTypes")
+        self.allowedScopes = try r.optional("AllowedScopes")
+    }
+
+    public func toJSON() -> JSON {
+        var o = [String: JSON](minimumCapacity: 5)
+        o["EnableStatus"] = self.enableStatus?.shapeJSON
+        o["OpenDcrEnabled"] = self.openDcrEnabled?.shapeJSON
+        o["AuthenticatedGrantTypes"] = self.authenticatedGrantTypes?.shapeJSON
+        o["OpenDcrGrantTypes"] = self.openDcrGrantTypes?.shapeJSON
+        o["AllowedScopes"] = self.allowedScopes?.shapeJSON
         return .object(o)
     }
 }
@@ -3500,6 +3690,60 @@ public struct EmailMfaConfigType: Shape, ShapeValue, Equatable {
         var o = [String: JSON](minimumCapacity: 2)
         o["Message"] = self.message?.shapeJSON
         o["Subject"] = self.subject?.shapeJSON
+        return .object(o)
+    }
+}
+
+/// botocore's `EumsSmsConfigurationType`.
+public struct EumsSmsConfigurationType: Shape, ShapeValue, Equatable {
+    public static var schema: Schema { Schemas.eumsSmsConfigurationType }
+
+    public var callerArn: String
+    public var externalId: String?
+    public var originationIdentity: String?
+    public var configurationSetName: String?
+    public var inEntityId: String?
+    public var inTemplateId: String?
+    public var region: String?
+
+    public init(
+        callerArn: String,
+        externalId: String? = nil,
+        originationIdentity: String? = nil,
+        configurationSetName: String? = nil,
+        inEntityId: String? = nil,
+        inTemplateId: String? = nil,
+        region: String? = nil
+    ) {
+        self.callerArn = callerArn
+        self.externalId = externalId
+        self.originationIdentity = originationIdentity
+        self.configurationSetName = configurationSetName
+        self.inEntityId = inEntityId
+        self.inTemplateId = inTemplateId
+        self.region = region
+    }
+
+    public init(json: JSON) throws(AWSError) {
+        let r = try ShapeReader(json)
+        self.callerArn = try r.required("CallerArn")
+        self.externalId = try r.optional("ExternalId")
+        self.originationIdentity = try r.optional("OriginationIdentity")
+        self.configurationSetName = try r.optional("ConfigurationSetName")
+        self.inEntityId = try r.optional("InEntityId")
+        self.inTemplateId = try r.optional("InTemplateId")
+        self.region = try r.optional("Region")
+    }
+
+    public func toJSON() -> JSON {
+        var o = [String: JSON](minimumCapacity: 7)
+        o["CallerArn"] = self.callerArn.shapeJSON
+        o["ExternalId"] = self.externalId?.shapeJSON
+        o["OriginationIdentity"] = self.originationIdentity?.shapeJSON
+        o["ConfigurationSetName"] = self.configurationSetName?.shapeJSON
+        o["InEntityId"] = self.inEntityId?.shapeJSON
+        o["InTemplateId"] = self.inTemplateId?.shapeJSON
+        o["Region"] = self.region?.shapeJSON
         return .object(o)
     }
 }
@@ -4034,6 +4278,59 @@ public struct InitiateAuthResponse: Shape, ShapeValue, Equatable {
     }
 }
 
+/// botocore's `IssuerConfigurationType`.
+public struct IssuerConfigurationType: Shape, ShapeValue, Equatable {
+    public static var schema: Schema { Schemas.issuerConfigurationType }
+
+    public var type: IssuerType?
+
+    public init(
+        type: IssuerType? = nil
+    ) {
+        self.type = type
+    }
+
+    public init(json: JSON) throws(AWSError) {
+        let r = try ShapeReader(json)
+        self.type = try r.optional("Type")
+    }
+
+    public func toJSON() -> JSON {
+        var o = [String: JSON](minimumCapacity: 1)
+        o["Type"] = self.type?.shapeJSON
+        return .object(o)
+    }
+}
+
+/// botocore's `KeyConfigurationType`.
+public struct KeyConfigurationType: Shape, ShapeValue, Equatable {
+    public static var schema: Schema { Schemas.keyConfigurationType }
+
+    public var keyType: EncryptionKeyType?
+    public var kmsKeyArn: String?
+
+    public init(
+        keyType: EncryptionKeyType? = nil,
+        kmsKeyArn: String? = nil
+    ) {
+        self.keyType = keyType
+        self.kmsKeyArn = kmsKeyArn
+    }
+
+    public init(json: JSON) throws(AWSError) {
+        let r = try ShapeReader(json)
+        self.keyType = try r.optional("KeyType")
+        self.kmsKeyArn = try r.optional("KmsKeyArn")
+    }
+
+    public func toJSON() -> JSON {
+        var o = [String: JSON](minimumCapacity: 2)
+        o["KeyType"] = self.keyType?.shapeJSON
+        o["KmsKeyArn"] = self.kmsKeyArn?.shapeJSON
+        return .object(o)
+    }
+}
+
 /// botocore's `LambdaConfigType`.
 public struct LambdaConfigType: Shape, ShapeValue, Equatable {
     public static var schema: Schema { Schemas.lambdaConfigType }
@@ -4183,15 +4480,18 @@ public struct ListUserPoolClientsRequest: Shape, ShapeValue, Equatable {
     public var userPoolId: String
     public var maxResults: Int?
     public var nextToken: String?
+    public var clientType: ClientTypeType?
 
     public init(
         userPoolId: String,
         maxResults: Int? = nil,
-        nextToken: String? = nil
+        nextToken: String? = nil,
+        clientType: ClientTypeType? = nil
     ) {
         self.userPoolId = userPoolId
         self.maxResults = maxResults
         self.nextToken = nextToken
+        self.clientType = clientType
     }
 
     public init(json: JSON) throws(AWSError) {
@@ -4199,13 +4499,15 @@ public struct ListUserPoolClientsRequest: Shape, ShapeValue, Equatable {
         self.userPoolId = try r.required("UserPoolId")
         self.maxResults = try r.optional("MaxResults")
         self.nextToken = try r.optional("NextToken")
+        self.clientType = try r.optional("ClientType")
     }
 
     public func toJSON() -> JSON {
-        var o = [String: JSON](minimumCapacity: 3)
+        var o = [String: JSON](minimumCapacity: 4)
         o["UserPoolId"] = self.userPoolId.shapeJSON
         o["MaxResults"] = self.maxResults?.shapeJSON
         o["NextToken"] = self.nextToken?.shapeJSON
+        o["ClientType"] = self.clientType?.shapeJSON
         return .object(o)
     }
 }
@@ -4767,17 +5069,20 @@ public struct RespondToAuthChallengeResponse: Shape, ShapeValue, Equatable {
     public var session: String?
     public var challengeParameters: [String: String]?
     public var authenticationResult: AuthenticationResultType?
+    public var availableChallenges: [ChallengeNameType]?
 
     public init(
         challengeName: ChallengeNameType? = nil,
         session: String? = nil,
         challengeParameters: [String: String]? = nil,
-        authenticationResult: AuthenticationResultType? = nil
+        authenticationResult: AuthenticationResultType? = nil,
+        availableChallenges: [ChallengeNameType]? = nil
     ) {
         self.challengeName = challengeName
         self.session = session
         self.challengeParameters = challengeParameters
         self.authenticationResult = authenticationResult
+        self.availableChallenges = availableChallenges
     }
 
     public init(json: JSON) throws(AWSError) {
@@ -4786,14 +5091,16 @@ public struct RespondToAuthChallengeResponse: Shape, ShapeValue, Equatable {
         self.session = try r.optional("Session")
         self.challengeParameters = try r.optional("ChallengeParameters")
         self.authenticationResult = try r.optional("AuthenticationResult")
+        self.availableChallenges = try r.optional("AvailableChallenges")
     }
 
     public func toJSON() -> JSON {
-        var o = [String: JSON](minimumCapacity: 4)
+        var o = [String: JSON](minimumCapacity: 5)
         o["ChallengeName"] = self.challengeName?.shapeJSON
         o["Session"] = self.session?.shapeJSON
         o["ChallengeParameters"] = self.challengeParameters?.shapeJSON
         o["AuthenticationResult"] = self.authenticationResult?.shapeJSON
+        o["AvailableChallenges"] = self.availableChallenges?.shapeJSON
         return .object(o)
     }
 }
@@ -4805,15 +5112,18 @@ public struct RevokeTokenRequest: Shape, ShapeValue, Equatable {
     public var token: String
     public var clientId: String
     public var clientSecret: String?
+    public var revokeAssociatedSessions: RevokeAssociatedSessionsType?
 
     public init(
         token: String,
         clientId: String,
-        clientSecret: String? = nil
+        clientSecret: String? = nil,
+        revokeAssociatedSessions: RevokeAssociatedSessionsType? = nil
     ) {
         self.token = token
         self.clientId = clientId
         self.clientSecret = clientSecret
+        self.revokeAssociatedSessions = revokeAssociatedSessions
     }
 
     public init(json: JSON) throws(AWSError) {
@@ -4821,13 +5131,15 @@ public struct RevokeTokenRequest: Shape, ShapeValue, Equatable {
         self.token = try r.required("Token")
         self.clientId = try r.required("ClientId")
         self.clientSecret = try r.optional("ClientSecret")
+        self.revokeAssociatedSessions = try r.optional("RevokeAssociatedSessions")
     }
 
     public func toJSON() -> JSON {
-        var o = [String: JSON](minimumCapacity: 3)
+        var o = [String: JSON](minimumCapacity: 4)
         o["Token"] = self.token.shapeJSON
         o["ClientId"] = self.clientId.shapeJSON
         o["ClientSecret"] = self.clientSecret?.shapeJSON
+        o["RevokeAssociatedSessions"] = self.revokeAssociatedSessions?.shapeJSON
         return .object(o)
     }
 }
@@ -5125,32 +5437,37 @@ public struct SignUpResponse: Shape, ShapeValue, Equatable {
 public struct SmsConfigurationType: Shape, ShapeValue, Equatable {
     public static var schema: Schema { Schemas.smsConfigurationType }
 
-    public var snsCallerArn: String
+    public var snsCallerArn: String?
     public var externalId: String?
     public var snsRegion: String?
+    public var eumsSms: EumsSmsConfigurationType?
 
     public init(
-        snsCallerArn: String,
+        snsCallerArn: String? = nil,
         externalId: String? = nil,
-        snsRegion: String? = nil
+        snsRegion: String? = nil,
+        eumsSms: EumsSmsConfigurationType? = nil
     ) {
         self.snsCallerArn = snsCallerArn
         self.externalId = externalId
         self.snsRegion = snsRegion
+        self.eumsSms = eumsSms
     }
 
     public init(json: JSON) throws(AWSError) {
         let r = try ShapeReader(json)
-        self.snsCallerArn = try r.required("SnsCallerArn")
+        self.snsCallerArn = try r.optional("SnsCallerArn")
         self.externalId = try r.optional("ExternalId")
         self.snsRegion = try r.optional("SnsRegion")
+        self.eumsSms = try r.optional("EumsSms")
     }
 
     public func toJSON() -> JSON {
-        var o = [String: JSON](minimumCapacity: 3)
-        o["SnsCallerArn"] = self.snsCallerArn.shapeJSON
+        var o = [String: JSON](minimumCapacity: 4)
+        o["SnsCallerArn"] = self.snsCallerArn?.shapeJSON
         o["ExternalId"] = self.externalId?.shapeJSON
         o["SnsRegion"] = self.snsRegion?.shapeJSON
+        o["EumsSms"] = self.eumsSms?.shapeJSON
         return .object(o)
     }
 }
@@ -5444,6 +5761,7 @@ public struct UpdateUserPoolClientRequest: Shape, ShapeValue, Equatable {
     public var enablePropagateAdditionalUserContextData: Bool?
     public var authSessionValidity: Int?
     public var refreshTokenRotation: RefreshTokenRotationType?
+    public var publishSecretsInAWSSecretsManager: Bool?
 
     public init(
         userPoolId: String,
@@ -5468,7 +5786,8 @@ public struct UpdateUserPoolClientRequest: Shape, ShapeValue, Equatable {
         enableTokenRevocation: Bool? = nil,
         enablePropagateAdditionalUserContextData: Bool? = nil,
         authSessionValidity: Int? = nil,
-        refreshTokenRotation: RefreshTokenRotationType? = nil
+        refreshTokenRotation: RefreshTokenRotationType? = nil,
+        publishSecretsInAWSSecretsManager: Bool? = nil
     ) {
         self.userPoolId = userPoolId
         self.clientId = clientId
@@ -5493,6 +5812,7 @@ public struct UpdateUserPoolClientRequest: Shape, ShapeValue, Equatable {
         self.enablePropagateAdditionalUserContextData = enablePropagateAdditionalUserContextData
         self.authSessionValidity = authSessionValidity
         self.refreshTokenRotation = refreshTokenRotation
+        self.publishSecretsInAWSSecretsManager = publishSecretsInAWSSecretsManager
     }
 
     public init(json: JSON) throws(AWSError) {
@@ -5520,10 +5840,11 @@ public struct UpdateUserPoolClientRequest: Shape, ShapeValue, Equatable {
         self.enablePropagateAdditionalUserContextData = try r.optional("EnablePropagateAdditionalUserContextData")
         self.authSessionValidity = try r.optional("AuthSessionValidity")
         self.refreshTokenRotation = try r.optional("RefreshTokenRotation")
+        self.publishSecretsInAWSSecretsManager = try r.optional("PublishSecretsInAWSSecretsManager")
     }
 
     public func toJSON() -> JSON {
-        var o = [String: JSON](minimumCapacity: 23)
+        var o = [String: JSON](minimumCapacity: 24)
         o["UserPoolId"] = self.userPoolId.shapeJSON
         o["ClientId"] = self.clientId.shapeJSON
         o["ClientName"] = self.clientName?.shapeJSON
@@ -5547,6 +5868,7 @@ public struct UpdateUserPoolClientRequest: Shape, ShapeValue, Equatable {
         o["EnablePropagateAdditionalUserContextData"] = self.enablePropagateAdditionalUserContextData?.shapeJSON
         o["AuthSessionValidity"] = self.authSessionValidity?.shapeJSON
         o["RefreshTokenRotation"] = self.refreshTokenRotation?.shapeJSON
+        o["PublishSecretsInAWSSecretsManager"] = self.publishSecretsInAWSSecretsManager?.shapeJSON
         return .object(o)
     }
 }
@@ -5597,9 +5919,13 @@ public struct UpdateUserPoolRequest: Shape, ShapeValue, Equatable {
     public var userPoolTags: [String: String]?
     public var adminCreateUserConfig: AdminCreateUserConfigType?
     public var userPoolAddOns: UserPoolAddOnsType?
+    public var dcrConfiguration: DcrConfigurationType?
     public var accountRecoverySetting: AccountRecoverySettingType?
     public var poolName: String?
     public var userPoolTier: UserPoolTierType?
+    public var keyConfiguration: KeyConfigurationType?
+    public var issuerConfiguration: IssuerConfigurationType?
+    public var acrConfiguration: [String: AcrLevelConfigType]?
 
     public init(
         userPoolId: String,
@@ -5620,9 +5946,13 @@ public struct UpdateUserPoolRequest: Shape, ShapeValue, Equatable {
         userPoolTags: [String: String]? = nil,
         adminCreateUserConfig: AdminCreateUserConfigType? = nil,
         userPoolAddOns: UserPoolAddOnsType? = nil,
+        dcrConfiguration: DcrConfigurationType? = nil,
         accountRecoverySetting: AccountRecoverySettingType? = nil,
         poolName: String? = nil,
-        userPoolTier: UserPoolTierType? = nil
+        userPoolTier: UserPoolTierType? = nil,
+        keyConfiguration: KeyConfigurationType? = nil,
+        issuerConfiguration: IssuerConfigurationType? = nil,
+        acrConfiguration: [String: AcrLevelConfigType]? = nil
     ) {
         self.userPoolId = userPoolId
         self.policies = policies
@@ -5642,9 +5972,13 @@ public struct UpdateUserPoolRequest: Shape, ShapeValue, Equatable {
         self.userPoolTags = userPoolTags
         self.adminCreateUserConfig = adminCreateUserConfig
         self.userPoolAddOns = userPoolAddOns
+        self.dcrConfiguration = dcrConfiguration
         self.accountRecoverySetting = accountRecoverySetting
         self.poolName = poolName
         self.userPoolTier = userPoolTier
+        self.keyConfiguration = keyConfiguration
+        self.issuerConfiguration = issuerConfiguration
+        self.acrConfiguration = acrConfiguration
     }
 
     public init(json: JSON) throws(AWSError) {
@@ -5667,13 +6001,17 @@ public struct UpdateUserPoolRequest: Shape, ShapeValue, Equatable {
         self.userPoolTags = try r.optional("UserPoolTags")
         self.adminCreateUserConfig = try r.optional("AdminCreateUserConfig")
         self.userPoolAddOns = try r.optional("UserPoolAddOns")
+        self.dcrConfiguration = try r.optional("DcrConfiguration")
         self.accountRecoverySetting = try r.optional("AccountRecoverySetting")
         self.poolName = try r.optional("PoolName")
         self.userPoolTier = try r.optional("UserPoolTier")
+        self.keyConfiguration = try r.optional("KeyConfiguration")
+        self.issuerConfiguration = try r.optional("IssuerConfiguration")
+        self.acrConfiguration = try r.optional("AcrConfiguration")
     }
 
     public func toJSON() -> JSON {
-        var o = [String: JSON](minimumCapacity: 21)
+        var o = [String: JSON](minimumCapacity: 25)
         o["UserPoolId"] = self.userPoolId.shapeJSON
         o["Policies"] = self.policies?.shapeJSON
         o["DeletionProtection"] = self.deletionProtection?.shapeJSON
@@ -5692,9 +6030,13 @@ public struct UpdateUserPoolRequest: Shape, ShapeValue, Equatable {
         o["UserPoolTags"] = self.userPoolTags?.shapeJSON
         o["AdminCreateUserConfig"] = self.adminCreateUserConfig?.shapeJSON
         o["UserPoolAddOns"] = self.userPoolAddOns?.shapeJSON
+        o["DcrConfiguration"] = self.dcrConfiguration?.shapeJSON
         o["AccountRecoverySetting"] = self.accountRecoverySetting?.shapeJSON
         o["PoolName"] = self.poolName?.shapeJSON
         o["UserPoolTier"] = self.userPoolTier?.shapeJSON
+        o["KeyConfiguration"] = self.keyConfiguration?.shapeJSON
+        o["IssuerConfiguration"] = self.issuerConfiguration?.shapeJSON
+        o["AcrConfiguration"] = self.acrConfiguration?.shapeJSON
         return .object(o)
     }
 }
@@ -5838,6 +6180,7 @@ public struct UserPoolClientType: Shape, ShapeValue, Equatable {
     public var clientName: String?
     public var clientId: String?
     public var clientSecret: String?
+    public var clientSecretArn: String?
     public var lastModifiedDate: Date?
     public var creationDate: Date?
     public var refreshTokenValidity: Int?
@@ -5860,12 +6203,14 @@ public struct UserPoolClientType: Shape, ShapeValue, Equatable {
     public var enablePropagateAdditionalUserContextData: Bool?
     public var authSessionValidity: Int?
     public var refreshTokenRotation: RefreshTokenRotationType?
+    public var clientType: ClientTypeType?
 
     public init(
         userPoolId: String? = nil,
         clientName: String? = nil,
         clientId: String? = nil,
         clientSecret: String? = nil,
+        clientSecretArn: String? = nil,
         lastModifiedDate: Date? = nil,
         creationDate: Date? = nil,
         refreshTokenValidity: Int? = nil,
@@ -5887,12 +6232,14 @@ public struct UserPoolClientType: Shape, ShapeValue, Equatable {
         enableTokenRevocation: Bool? = nil,
         enablePropagateAdditionalUserContextData: Bool? = nil,
         authSessionValidity: Int? = nil,
-        refreshTokenRotation: RefreshTokenRotationType? = nil
+        refreshTokenRotation: RefreshTokenRotationType? = nil,
+        clientType: ClientTypeType? = nil
     ) {
         self.userPoolId = userPoolId
         self.clientName = clientName
         self.clientId = clientId
         self.clientSecret = clientSecret
+        self.clientSecretArn = clientSecretArn
         self.lastModifiedDate = lastModifiedDate
         self.creationDate = creationDate
         self.refreshTokenValidity = refreshTokenValidity
@@ -5915,6 +6262,7 @@ public struct UserPoolClientType: Shape, ShapeValue, Equatable {
         self.enablePropagateAdditionalUserContextData = enablePropagateAdditionalUserContextData
         self.authSessionValidity = authSessionValidity
         self.refreshTokenRotation = refreshTokenRotation
+        self.clientType = clientType
     }
 
     public init(json: JSON) throws(AWSError) {
@@ -5923,6 +6271,7 @@ public struct UserPoolClientType: Shape, ShapeValue, Equatable {
         self.clientName = try r.optional("ClientName")
         self.clientId = try r.optional("ClientId")
         self.clientSecret = try r.optional("ClientSecret")
+        self.clientSecretArn = try r.optional("ClientSecretArn")
         self.lastModifiedDate = try r.optional("LastModifiedDate")
         self.creationDate = try r.optional("CreationDate")
         self.refreshTokenValidity = try r.optional("RefreshTokenValidity")
@@ -5945,14 +6294,16 @@ public struct UserPoolClientType: Shape, ShapeValue, Equatable {
         self.enablePropagateAdditionalUserContextData = try r.optional("EnablePropagateAdditionalUserContextData")
         self.authSessionValidity = try r.optional("AuthSessionValidity")
         self.refreshTokenRotation = try r.optional("RefreshTokenRotation")
+        self.clientType = try r.optional("ClientType")
     }
 
     public func toJSON() -> JSON {
-        var o = [String: JSON](minimumCapacity: 26)
+        var o = [String: JSON](minimumCapacity: 28)
         o["UserPoolId"] = self.userPoolId?.shapeJSON
         o["ClientName"] = self.clientName?.shapeJSON
         o["ClientId"] = self.clientId?.shapeJSON
         o["ClientSecret"] = self.clientSecret?.shapeJSON
+        o["ClientSecretArn"] = self.clientSecretArn?.shapeJSON
         o["LastModifiedDate"] = self.lastModifiedDate?.shapeJSON
         o["CreationDate"] = self.creationDate?.shapeJSON
         o["RefreshTokenValidity"] = self.refreshTokenValidity?.shapeJSON
@@ -5975,6 +6326,7 @@ public struct UserPoolClientType: Shape, ShapeValue, Equatable {
         o["EnablePropagateAdditionalUserContextData"] = self.enablePropagateAdditionalUserContextData?.shapeJSON
         o["AuthSessionValidity"] = self.authSessionValidity?.shapeJSON
         o["RefreshTokenRotation"] = self.refreshTokenRotation?.shapeJSON
+        o["ClientType"] = self.clientType?.shapeJSON
         return .object(o)
     }
 }
@@ -5989,6 +6341,7 @@ public struct UserPoolDescriptionType: Shape, ShapeValue, Equatable {
     public var status: StatusType?
     public var lastModifiedDate: Date?
     public var creationDate: Date?
+    public var replicaRegions: [String]?
 
     public init(
         id: String? = nil,
@@ -5996,7 +6349,8 @@ public struct UserPoolDescriptionType: Shape, ShapeValue, Equatable {
         lambdaConfig: LambdaConfigType? = nil,
         status: StatusType? = nil,
         lastModifiedDate: Date? = nil,
-        creationDate: Date? = nil
+        creationDate: Date? = nil,
+        replicaRegions: [String]? = nil
     ) {
         self.id = id
         self.name = name
@@ -6004,6 +6358,7 @@ public struct UserPoolDescriptionType: Shape, ShapeValue, Equatable {
         self.status = status
         self.lastModifiedDate = lastModifiedDate
         self.creationDate = creationDate
+        self.replicaRegions = replicaRegions
     }
 
     public init(json: JSON) throws(AWSError) {
@@ -6014,16 +6369,18 @@ public struct UserPoolDescriptionType: Shape, ShapeValue, Equatable {
         self.status = try r.optional("Status")
         self.lastModifiedDate = try r.optional("LastModifiedDate")
         self.creationDate = try r.optional("CreationDate")
+        self.replicaRegions = try r.optional("ReplicaRegions")
     }
 
     public func toJSON() -> JSON {
-        var o = [String: JSON](minimumCapacity: 6)
+        var o = [String: JSON](minimumCapacity: 7)
         o["Id"] = self.id?.shapeJSON
         o["Name"] = self.name?.shapeJSON
         o["LambdaConfig"] = self.lambdaConfig?.shapeJSON
         o["Status"] = self.status?.shapeJSON
         o["LastModifiedDate"] = self.lastModifiedDate?.shapeJSON
         o["CreationDate"] = self.creationDate?.shapeJSON
+        o["ReplicaRegions"] = self.replicaRegions?.shapeJSON
         return .object(o)
     }
 }
@@ -6091,10 +6448,14 @@ public struct UserPoolType: Shape, ShapeValue, Equatable {
     public var customDomain: String?
     public var adminCreateUserConfig: AdminCreateUserConfigType?
     public var userPoolAddOns: UserPoolAddOnsType?
+    public var dcrConfiguration: DcrConfigurationType?
     public var usernameConfiguration: UsernameConfigurationType?
     public var arn: String?
     public var accountRecoverySetting: AccountRecoverySettingType?
     public var userPoolTier: UserPoolTierType?
+    public var keyConfiguration: KeyConfigurationType?
+    public var issuerConfiguration: IssuerConfigurationType?
+    public var acrConfiguration: [String: AcrLevelConfigType]?
 
     public init(
         id: String? = nil,
@@ -6127,10 +6488,14 @@ public struct UserPoolType: Shape, ShapeValue, Equatable {
         customDomain: String? = nil,
         adminCreateUserConfig: AdminCreateUserConfigType? = nil,
         userPoolAddOns: UserPoolAddOnsType? = nil,
+        dcrConfiguration: DcrConfigurationType? = nil,
         usernameConfiguration: UsernameConfigurationType? = nil,
         arn: String? = nil,
         accountRecoverySetting: AccountRecoverySettingType? = nil,
-        userPoolTier: UserPoolTierType? = nil
+        userPoolTier: UserPoolTierType? = nil,
+        keyConfiguration: KeyConfigurationType? = nil,
+        issuerConfiguration: IssuerConfigurationType? = nil,
+        acrConfiguration: [String: AcrLevelConfigType]? = nil
     ) {
         self.id = id
         self.name = name
@@ -6162,10 +6527,14 @@ public struct UserPoolType: Shape, ShapeValue, Equatable {
         self.customDomain = customDomain
         self.adminCreateUserConfig = adminCreateUserConfig
         self.userPoolAddOns = userPoolAddOns
+        self.dcrConfiguration = dcrConfiguration
         self.usernameConfiguration = usernameConfiguration
         self.arn = arn
         self.accountRecoverySetting = accountRecoverySetting
         self.userPoolTier = userPoolTier
+        self.keyConfiguration = keyConfiguration
+        self.issuerConfiguration = issuerConfiguration
+        self.acrConfiguration = acrConfiguration
     }
 
     public init(json: JSON) throws(AWSError) {
@@ -6200,14 +6569,18 @@ public struct UserPoolType: Shape, ShapeValue, Equatable {
         self.customDomain = try r.optional("CustomDomain")
         self.adminCreateUserConfig = try r.optional("AdminCreateUserConfig")
         self.userPoolAddOns = try r.optional("UserPoolAddOns")
+        self.dcrConfiguration = try r.optional("DcrConfiguration")
         self.usernameConfiguration = try r.optional("UsernameConfiguration")
         self.arn = try r.optional("Arn")
         self.accountRecoverySetting = try r.optional("AccountRecoverySetting")
         self.userPoolTier = try r.optional("UserPoolTier")
+        self.keyConfiguration = try r.optional("KeyConfiguration")
+        self.issuerConfiguration = try r.optional("IssuerConfiguration")
+        self.acrConfiguration = try r.optional("AcrConfiguration")
     }
 
     public func toJSON() -> JSON {
-        var o = [String: JSON](minimumCapacity: 34)
+        var o = [String: JSON](minimumCapacity: 38)
         o["Id"] = self.id?.shapeJSON
         o["Name"] = self.name?.shapeJSON
         o["Policies"] = self.policies?.shapeJSON
@@ -6238,10 +6611,14 @@ public struct UserPoolType: Shape, ShapeValue, Equatable {
         o["CustomDomain"] = self.customDomain?.shapeJSON
         o["AdminCreateUserConfig"] = self.adminCreateUserConfig?.shapeJSON
         o["UserPoolAddOns"] = self.userPoolAddOns?.shapeJSON
+        o["DcrConfiguration"] = self.dcrConfiguration?.shapeJSON
         o["UsernameConfiguration"] = self.usernameConfiguration?.shapeJSON
         o["Arn"] = self.arn?.shapeJSON
         o["AccountRecoverySetting"] = self.accountRecoverySetting?.shapeJSON
         o["UserPoolTier"] = self.userPoolTier?.shapeJSON
+        o["KeyConfiguration"] = self.keyConfiguration?.shapeJSON
+        o["IssuerConfiguration"] = self.issuerConfiguration?.shapeJSON
+        o["AcrConfiguration"] = self.acrConfiguration?.shapeJSON
         return .object(o)
     }
 }
