@@ -398,6 +398,65 @@ struct ListUsersTests {
         h.fails("ListUsers", ["UserPoolId": .string(poolId)], "InternalErrorException")
     }
 
+    /// Every page of `filter` through a ListUsers reading `records` records per lock, and how often it let go.
+    static func listing(_ h: Harness, _ poolId: String, filter: String?, limit: Int, records: Int,
+                        between: @escaping @Sendable () throws -> Void = {}) throws -> (pages: [[String]], slices: Int) {
+        let breaks = LockedBox(0)
+        var op = ListUsers(h.services)
+        op.recordsPerLock = records
+        op.betweenSlices = {
+            breaks.mutate { $0 += 1 }
+            try between()
+        }
+        var pages: [[String]] = []
+        var token: String?
+        repeat {
+            let out = try op.run(ListUsersInput(userPoolId: poolId, limit: limit, paginationToken: token, filter: filter))
+            pages.append((out.users ?? []).compactMap(\.username))
+            token = out.paginationToken
+        } while token != nil
+        return (pages, breaks.value)
+    }
+
+    /// A scan read in slices pages exactly as one read under a single lock, filtered or not.
+    @Test func slicedScansPageAsOneLockWould() throws {
+        let h = try Harness()
+        let poolId = CreateUserPoolTests.create(h)
+        for i in 0..<9 { try Self.user(h, poolId, "u\(i)", ["given_name": i % 3 == 0 ? "Three" : "Other"]) }
+        for filter in [nil, "given_name = \"Three\"", "given_name = \"Other\"", "given_name = \"None\""] {
+            for limit in [1, 2, 4, 60] {
+                let whole = try Self.listing(h, poolId, filter: filter, limit: limit, records: 1000)
+                #expect(whole.slices == 0)
+                for records in [1, 2, 3] {
+                    let sliced = try Self.listing(h, poolId, filter: filter, limit: limit, records: records)
+                    #expect(sliced.pages == whole.pages, "\(filter ?? "-") limit \(limit) records \(records)")
+                }
+            }
+        }
+        let sparse = try Self.listing(h, poolId, filter: "given_name = \"None\"", limit: 60, records: 2)
+        #expect(sparse.pages == [[]] && sparse.slices == 4)
+    }
+
+    /// Between slices the pool's lock is free: a writer gets in, and the page skips a user deleted meanwhile.
+    @Test func writersGetInBetweenSlices() throws {
+        let h = try Harness()
+        let poolId = CreateUserPoolTests.create(h)
+        for i in 0..<8 { try Self.user(h, poolId, "u\(i)", ["given_name": "Same"]) }
+        let lockPath = h.store.poolDirectory(poolId) + "/lock"
+        let store = h.store
+        let listed = try Self.listing(h, poolId, filter: "given_name = \"Same\"", limit: 60, records: 3) {
+            let fd = open(lockPath, O_RDWR)
+            #expect(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0, "the pool's lock is held between slices")
+            close(fd)
+            try store.withPool(poolId, .exclusive) { tx in
+                let pool = try tx.pool()
+                if let user = try tx.user(named: "u6", in: pool) { try tx.deleteUser(user, in: pool) }
+            }
+        }
+        #expect(listed.slices == 2)
+        #expect(listed.pages == [["u0", "u1", "u2", "u3", "u4", "u5", "u7"]])
+    }
+
     // MARK: Errors and the query form
 
     @Test func unknownPool() throws {

@@ -8,7 +8,18 @@ struct ListUsers: Operation {
 
     static let missingAttributes = AWSError.invalidParameter("One or more requested attributes do not exist.")
 
+    /// How many records a filtered scan reads under one shared lock of the pool before it lets writers in. A
+    /// filter that matches few users reads the whole folder for a page (40,000 records take ~1.25 s here); held
+    /// for all of it, the lock kept every sign-up and pool change waiting. Between slices the listing goes on
+    /// from the names it listed first, as pages already do from one request to the next: a user deleted meanwhile
+    /// is skipped, one added meanwhile is not seen by this page.
+    static let recordsPerLock = 256
+
     let services: Services
+    /// Records read per shared lock; `recordsPerLock` but in tests.
+    var recordsPerLock = ListUsers.recordsPerLock
+    /// Runs between two slices of a scan, while this request holds no lock (tests use it to get in).
+    var betweenSlices: @Sendable () throws -> Void = {}
 
     init(_ services: Services) { self.services = services }
 
@@ -24,41 +35,72 @@ struct ListUsers: Operation {
         let after = try input.paginationToken.map { token throws(AWSError) in
             try PageToken.read(token, scope: scope, secret: store.secret)
         }
-        return try store.withPool(poolId, .shared) { tx in
-            let pool = try tx.pool()
-            if let requested = input.attributesToGet {
-                guard requested.allSatisfy({ UserAttributes.definition(of: $0, in: pool) != nil }) else {
-                    throw Self.missingAttributes
+        var scan: Scan?
+        repeat {
+            if scan != nil { try betweenSlices() }
+            try store.withPool(poolId, .shared) { tx in
+                let pool = try tx.pool()
+                if scan == nil {
+                    if let requested = input.attributesToGet {
+                        guard requested.allSatisfy({ UserAttributes.definition(of: $0, in: pool) != nil }) else {
+                            throw Self.missingAttributes
+                        }
+                    }
+                    let names = try tx.userStoredNames()
+                    let start = after.map { Self.firstIndex(in: names, after: $0) } ?? names.startIndex
+                    scan = Scan(names: names, index: start, limit: limit, filter: filter)
                 }
+                try scan?.read(tx, pool: pool, records: max(1, recordsPerLock))
             }
-            let names = try tx.userStoredNames()
-            var index = after.map { Self.firstIndex(in: names, after: $0) } ?? names.startIndex
+        } while scan?.more == nil
+        let page = scan?.page ?? []
 
-            // The one scan the API allows: read records in order and stop as soon as the page is full.
-            func nextMatch() throws -> (name: String, user: UserRecord)? {
-                while index < names.endIndex {
-                    let name = names[index]
-                    index += 1
-                    guard let user = try tx.user(storedName: name) else { continue }
-                    if filter?.matches(user, in: pool) ?? true { return (name, user) }
+        if let requested = input.attributesToGet {
+            try Self.checkPresent(requested, on: page.map(\.user))
+        }
+        var token: String?
+        if scan?.more == true, let last = page.last {
+            token = PageToken.make(after: last.name, scope: scope, secret: store.secret)
+        }
+        return ListUsersOutput(
+            users: page.map { $0.user.userType(attributesToGet: input.attributesToGet) }, paginationToken: token)
+    }
+
+    /// The one scan the API allows: records in stored-name order, stopping as soon as the page is full and it is
+    /// known whether more users follow, a slice of records per lock.
+    struct Scan {
+        let names: [String]
+        var index: Int
+        let limit: Int
+        let filter: UserFilter?
+        var page: [(name: String, user: UserRecord)] = []
+        /// Whether a token is due, once known: unfiltered, any further name is a user; filtered, a further match
+        /// has to be found.
+        var more: Bool?
+
+        /// Reads up to `records` records under `tx`'s lock.
+        mutating func read(_ tx: PoolTransaction, pool: UserPoolType, records: Int) throws {
+            var reads = 0
+            while more == nil {
+                guard index < names.endIndex else {
+                    more = false
+                    return
                 }
-                return nil
+                if page.count == limit && filter == nil {
+                    more = true
+                    return
+                }
+                guard reads < records else { return }
+                let name = names[index]
+                index += 1
+                reads += 1
+                guard let user = try tx.user(storedName: name), filter?.matches(user, in: pool) ?? true else { continue }
+                if page.count == limit {
+                    more = true
+                    return
+                }
+                page.append((name, user))
             }
-            var page: [(name: String, user: UserRecord)] = []
-            while page.count < limit, let match = try nextMatch() { page.append(match) }
-            // Look ahead so a token is given only when more users remain: unfiltered, any further name is one;
-            // filtered, the next match has to be found.
-            let more = try filter == nil ? index < names.endIndex : nextMatch() != nil
-
-            if let requested = input.attributesToGet {
-                try Self.checkPresent(requested, on: page.map(\.user))
-            }
-            var token: String?
-            if more, let last = page.last {
-                token = PageToken.make(after: last.name, scope: scope, secret: store.secret)
-            }
-            return ListUsersOutput(
-                users: page.map { $0.user.userType(attributesToGet: input.attributesToGet) }, paginationToken: token)
         }
     }
 
