@@ -26,6 +26,33 @@ struct DescribeUserPoolTests {
         #expect(try CreateUserPoolTests.stored(h, id)?["EstimatedNumberOfUsers"] == nil)
     }
 
+    /// The users folder is counted again only when it changed (a folder's stamp changes with every entry added,
+    /// removed or replaced), so describing a quiet pool costs a `stat` whatever its size. Temp files and other
+    /// names are not users.
+    @Test func countsAgainOnlyWhenTheUsersFolderChanged() throws {
+        let h = try Harness(fileClock: RecordCacheTests.later)
+        let id = CreateUserPoolTests.create(h)
+        let count = { CreateUserPoolTests.describe(h, id)["EstimatedNumberOfUsers"] }
+        #expect(count() == 0 && h.store.userCounts.parses == 0)
+        try ListUsersTests.user(h, id, "alice")
+        try ListUsersTests.user(h, id, "bob")
+        let users = h.store.poolDirectory(id) + "/users/"
+        for name in [".tmp.999999.x.json", ".tmp.1.y", "notes.txt"] {
+            try Data("x".utf8).write(to: URL(fileURLWithPath: users + name))
+        }
+        #expect(count() == 2 && count() == 2)
+        #expect(h.store.userCounts.parses == 1)
+
+        try ListUsersTests.user(h, id, "carol")
+        #expect(count() == 3)
+        try ListUsersTests.delete(h, id, "alice")
+        #expect(count() == 2)
+        // Replacing a record changes the folder too: counted again, the same number.
+        try h.store.withPool(id, .exclusive) { tx in try tx.write("users", "bob", ["Username": "bob", "x": 1]) }
+        #expect(count() == 2 && h.store.userCounts.parses == 4)
+        #expect(count() == 2 && h.store.userCounts.parses == 4)
+    }
+
     @Test func describesOnlyTheAskedPool() throws {
         let h = try Harness()
         let a = CreateUserPoolTests.create(h, "a")

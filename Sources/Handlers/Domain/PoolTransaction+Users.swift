@@ -145,6 +145,13 @@ extension PoolTransaction {
         try storedNames(Self.usersFolder)
     }
 
+    /// How many users the pool has: `userStoredNames().count`, counted only when the folder changed since the last
+    /// count (`Store.userCounts`).
+    public func userCount() throws -> Int {
+        let folder = FileLocation(directory + "/" + Self.usersFolder)
+        return try store.userCounts.value(at: folder) { try FileSystem.countRecords(folder.path) } ?? 0
+    }
+
     public func user(storedName: String) throws -> UserRecord? {
         try read(Self.usersFolder, storedName: storedName).map(UserRecord.init(json:))
     }

@@ -11,7 +11,7 @@ struct DescribeUserPool: Operation {
         try services.store.withPool(input.userPoolId, .shared) { tx in
             var pool = try tx.pool()
             // Counted, never stored: users are added and removed without touching pool.json.
-            pool.estimatedNumberOfUsers = try tx.userStoredNames().count
+            pool.estimatedNumberOfUsers = try tx.userCount()
             return DescribeUserPoolOutput(userPool: pool)
         }
     }

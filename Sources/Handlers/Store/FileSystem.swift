@@ -194,6 +194,28 @@ public enum FileSystem {
         return names
     }
 
+    /// How many records (`*.json`, temp files left out) `dir` holds, as `list` would give them, without making a
+    /// string of each name; 0 when `dir` does not exist.
+    static func countRecords(_ dir: String) throws -> Int {
+        guard let d = opendir(dir) else {
+            if errno == ENOENT { return 0 }
+            throw Failure(operation: "opendir", path: dir, code: errno)
+        }
+        defer { closedir(d) }
+        let suffix = Array(".json".utf8)
+        let temp = Array(tempPrefix.utf8)
+        var count = 0
+        while let entry = readdir(d) {
+            let isRecord = withUnsafeBytes(of: entry.pointee.d_name) { raw -> Bool in
+                let name = raw.prefix { $0 != 0 }
+                return name.count > suffix.count && name.suffix(suffix.count).elementsEqual(suffix)
+                    && !name.starts(with: temp)
+            }
+            if isRecord { count += 1 }
+        }
+        return count
+    }
+
     /// Removes a folder tree (used only for trees already renamed out of readers' sight).
     static func removeTree(_ path: String) {
         if let names = try? listAll(path) {

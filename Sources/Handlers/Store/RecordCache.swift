@@ -69,6 +69,18 @@ final class RecordCache<Value: Sendable>: @unchecked Sendable {
         return try file(location.path, stamp, parse(bytes))
     }
 
+    /// What `load` makes of what is at `location` when its stamp differs from the one last filed (a folder, whose
+    /// stamp changes whenever an entry is added, removed or replaced), or nil when nothing is there. Filed under the
+    /// stamp taken before `load` ran, with the same racy rule as records.
+    func value(at location: FileLocation, load: () throws -> Value) throws -> Value? {
+        guard let stamp = try FileStamp.of(location) else {
+            forget(location.path)
+            return nil
+        }
+        if let hit = hit(location.path, stamp) { return hit }
+        return file(location.path, stamp, try load())
+    }
+
     private func hit(_ path: String, _ stamp: FileStamp) -> Value? {
         lock.withLock {
             guard let entry = entries[path], entry.stamp == stamp else { return nil }

@@ -57,6 +57,9 @@ public final class Store: Sendable {
     /// Parsed user records of this process, for the users read again and again (token holders): at most
     /// 512 KiB of record files (a user record is ~0.5 KB), so a worker stays small whatever the pool's size.
     let users: RecordCache<UserRecord>
+    /// How many users each pool's `users` folder held when last counted, under the folder's stamp: DescribeUserPool
+    /// counts only after the folder changed (listing 100,000 entries takes ~30 ms of the kernel's time alone).
+    let userCounts: RecordCache<Int>
     /// Pools' lock files, and their users' lock stripes, kept open between transactions (`LockFiles`).
     let lockFiles = LockFiles()
     let userLockFiles = LockFiles(capacity: Int(PoolTransaction.userLockStripes))
@@ -71,6 +74,8 @@ public final class Store: Sendable {
         pools = RecordCache(wallClock: fileClock ?? FileStamp.wallClockSeconds)
         clients = RecordCache(wallClock: fileClock ?? FileStamp.wallClockSeconds)
         users = RecordCache(capacity: 4096, maxBytes: 512 << 10, wallClock: fileClock ?? FileStamp.wallClockSeconds)
+        // Sized by a folder's own size (its entries), which says nothing of this cache's memory: one Int per pool.
+        userCounts = RecordCache(capacity: 1024, maxBytes: Int.max, wallClock: fileClock ?? FileStamp.wallClockSeconds)
         secret = try Self.prepare(root: root)
         FileSystem.removeStaleTempFiles(in: root)
     }
