@@ -399,8 +399,10 @@ struct ListUsersTests {
     }
 
     /// Every page of `filter` through a ListUsers reading `records` records per lock, and how often it let go.
-    static func listing(_ h: Harness, _ poolId: String, filter: String?, limit: Int, records: Int,
-                        between: @escaping @Sendable () throws -> Void = {}) throws -> (pages: [[String]], slices: Int) {
+    static func listing(
+        _ h: Harness, _ poolId: String, filter: String?, limit: Int, records: Int,
+        between: @escaping @Sendable () throws -> Void = {}
+    ) throws -> (pages: [[String]], slices: Int) {
         let breaks = LockedBox(0)
         var op = ListUsers(h.services)
         op.recordsPerLock = records
@@ -411,7 +413,8 @@ struct ListUsersTests {
         var pages: [[String]] = []
         var token: String?
         repeat {
-            let out = try op.run(ListUsersInput(userPoolId: poolId, limit: limit, paginationToken: token, filter: filter))
+            let input = ListUsersInput(userPoolId: poolId, limit: limit, paginationToken: token, filter: filter)
+            let out = try op.run(input)
             pages.append((out.users ?? []).compactMap(\.username))
             token = out.paginationToken
         } while token != nil

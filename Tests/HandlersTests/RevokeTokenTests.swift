@@ -40,7 +40,8 @@ struct RevokeTokenTests {
         var input = Self.input(a.refreshToken, f.clientId).objectValue ?? [:]
         input["RevokeAssociatedSessions"] = "ALL"
         #expect(f.h.fails("RevokeToken", .object(input), "InvalidParameterException").hasSuffix(
-            "at 'revokeAssociatedSessions' failed to satisfy constraint: Member must satisfy enum value set: [NONE, LINKED]"))
+            "at 'revokeAssociatedSessions' failed to satisfy constraint: "
+                + "Member must satisfy enum value set: [NONE, LINKED]"))
         input["RevokeAssociatedSessions"] = "LINKED"
         #expect(f.h.ok("RevokeToken", .object(input)) == [:])
         #expect(throws: RefreshTokens.revokedError) { try f.refresh(try #require(a.refreshToken)) }

@@ -243,8 +243,8 @@ struct UpdateUserPoolClientTests {
         let h = try Harness()
         let (poolId, id, created) = try customClient(h)
         let ids: [String: JSON] = ["UserPoolId": .string(poolId), "ClientId": .string(id)]
-        Clients.refused(h, "UpdateUserPoolClient", .object(ids.merging(["PublishSecretsInAWSSecretsManager": true]) { $1 }),
-                        "InvalidParameterException", Self.noSecretsManager)
+        let publish = ids.merging(["PublishSecretsInAWSSecretsManager": true]) { $1 }
+        Clients.refused(h, "UpdateUserPoolClient", .object(publish), "InvalidParameterException", Self.noSecretsManager)
         let (status, body) = h.query("UpdateUserPoolClient", [
             ("UserPoolId", poolId), ("ClientId", id), ("PublishSecretsInAWSSecretsManager", "true"),
         ])
@@ -263,7 +263,8 @@ struct UpdateUserPoolClientTests {
         let poolId = Clients.pool(h)
         let id = try #require(Clients.create(h, poolId)["ClientId"]?.stringValue)
         let updated = update(h, poolId, id, ["PublishSecretsInAWSSecretsManager": true, "AuthSessionValidity": 7])
-        #expect(updated["AuthSessionValidity"] == 7 && updated["ClientSecret"] == nil && updated["ClientSecretArn"] == nil)
+        #expect(updated["AuthSessionValidity"] == 7)
+        #expect(updated["ClientSecret"] == nil && updated["ClientSecretArn"] == nil)
     }
 
     /// Records written before ClientType existed are REGULAR clients, as every client here is.

@@ -146,7 +146,8 @@ struct UpdateUserPoolTests {
         let h = try Harness()
         let dcr: JSON = ["EnableStatus": "Disabled", "AllowedScopes": ["email"]]
         let id = CreateUserPoolTests.create(h, "p", [
-            "DcrConfiguration": dcr, "IssuerConfiguration": ["Type": "ORIGINAL"], "KeyConfiguration": ["KeyType": "AWS_OWNED_KEY"],
+            "DcrConfiguration": dcr, "IssuerConfiguration": ["Type": "ORIGINAL"],
+            "KeyConfiguration": ["KeyType": "AWS_OWNED_KEY"],
         ])
         h.ok("UpdateUserPool", ["UserPoolId": .string(id), "MfaConfiguration": "OFF"])
         var pool = CreateUserPoolTests.describe(h, id)
@@ -158,12 +159,14 @@ struct UpdateUserPoolTests {
             "IssuerConfiguration": ["Type": "UPDATED"],
         ])
         pool = CreateUserPoolTests.describe(h, id)
-        #expect(pool["DcrConfiguration"] == ["EnableStatus": "Disabled"] && pool["IssuerConfiguration"] == ["Type": "UPDATED"])
+        #expect(pool["DcrConfiguration"] == ["EnableStatus": "Disabled"])
+        #expect(pool["IssuerConfiguration"] == ["Type": "UPDATED"])
 
         let before = h.snapshot()
         #expect(h.fails("UpdateUserPool", ["UserPoolId": .string(id), "DcrConfiguration": ["OpenDcrEnabled": true]],
                         "InvalidParameterException") == CreateUserPoolTests.noDcr)
-        #expect(h.fails("UpdateUserPool", ["UserPoolId": .string(id), "KeyConfiguration": ["KeyType": "CUSTOMER_MANAGED_KEY"]],
+        let managedKey: JSON = ["KeyType": "CUSTOMER_MANAGED_KEY"]
+        #expect(h.fails("UpdateUserPool", ["UserPoolId": .string(id), "KeyConfiguration": managedKey],
                         "InvalidParameterException") == CreateUserPoolTests.noKms)
         #expect(h.snapshot() == before)
     }

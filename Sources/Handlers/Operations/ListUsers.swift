@@ -94,7 +94,9 @@ struct ListUsers: Operation {
                 let name = names[index]
                 index += 1
                 reads += 1
-                guard let user = try tx.user(storedName: name), filter?.matches(user, in: pool) ?? true else { continue }
+                guard let user = try tx.user(storedName: name), filter?.matches(user, in: pool) ?? true else {
+                    continue
+                }
                 if page.count == limit {
                     more = true
                     return
