@@ -117,7 +117,7 @@ struct CreateUserPoolTests {
             ],
             "DeletionProtection": "ACTIVE",
             "LambdaConfig": ["PreSignUp": "arn:aws:lambda:us-east-1:123456789012:function:pre"],
-            "AutoVerifiedAttributes": ["email"],
+            "AutoVerifiedAttributes": ["email", "phone_number"],
             "UsernameAttributes": ["email"],
             "VerificationMessageTemplate": [
                 "DefaultEmailOption": "CONFIRM_WITH_LINK", "EmailMessageByLink": "Click {##here##}",
@@ -350,6 +350,35 @@ struct CreateUserPoolTests {
         #expect(Self.describe(h, Self.create(h, "p", ["SmsConfiguration": eums]))["SmsConfiguration"] == eums)
         let sns: JSON = ["SnsCallerArn": .string(role), "ExternalId": "x"]
         #expect(Self.describe(h, Self.create(h, "q", ["SmsConfiguration": sns]))["SmsConfiguration"] == sns)
+    }
+
+    /// "The CreateUserPool operation supports only SMS MFA configuration ... If you omit SmsConfiguration, the
+    /// operation returns an InvalidParameterException" (the model); AWS's answer names phone_number's automatic
+    /// verification too (aws/aws-cdk#11478, aws/aws-cli#3876, cloudformation-coverage-roadmap#2221).
+    @Test func mfaAtCreationNeedsSms() throws {
+        let message =
+            "SMS configuration and Auto verification for phone_number are required when MFA is required/optional"
+        let sms: JSON = ["SnsCallerArn": "arn:aws:iam::123456789012:role/sns"]
+        for mfa: JSON in ["ON", "OPTIONAL"] {
+            try refused(["PoolName": "p", "MfaConfiguration": mfa], "InvalidParameterException", message)
+            try refused(["PoolName": "p", "MfaConfiguration": mfa, "SmsConfiguration": sms,
+                         "AutoVerifiedAttributes": ["email"]], "InvalidParameterException", message)
+            try refused(["PoolName": "p", "MfaConfiguration": mfa, "AutoVerifiedAttributes": ["phone_number"]],
+                        "InvalidParameterException", message)
+        }
+        let h = try Harness()
+        let on = Self.create(h, "on", [
+            "MfaConfiguration": "ON", "SmsConfiguration": sms, "AutoVerifiedAttributes": ["phone_number"],
+        ])
+        #expect(Self.describe(h, on)["MfaConfiguration"] == "ON")
+        #expect(Self.describe(h, Self.create(h, "off", ["MfaConfiguration": "OFF"]))["MfaConfiguration"] == "OFF")
+    }
+
+    /// "SOFTWARE_TOKEN is not currently supported as a first auth factor. Do not include this value" (the model).
+    @Test func softwareTokenIsNoFirstFactor() throws {
+        let policies: JSON = ["SignInPolicy": ["AllowedFirstAuthFactors": ["PASSWORD", "SOFTWARE_TOKEN"]]]
+        try refused(["PoolName": "p", "Policies": policies],
+                    "InvalidParameterException", "SOFTWARE_TOKEN is not supported as a first authentication factor.")
     }
 
     @Test func requiredCustomAttribute() throws {

@@ -6,7 +6,10 @@ import Testing
 struct DescribeUserPoolTests {
     @Test func returnsWhatCreateReturned() throws {
         let h = try Harness()
-        let created = h.ok("CreateUserPool", ["PoolName": "p", "MfaConfiguration": "OPTIONAL"])["UserPool"]
+        let created = h.ok("CreateUserPool", [
+            "PoolName": "p", "MfaConfiguration": "OPTIONAL", "AutoVerifiedAttributes": ["phone_number"],
+            "SmsConfiguration": ["SnsCallerArn": "arn:aws:iam::123456789012:role/sns"],
+        ])["UserPool"]
         let id = try #require(created?["Id"]?.stringValue)
         let out = h.ok("DescribeUserPool", ["UserPoolId": .string(id)])
         #expect(out["UserPool"] == created)

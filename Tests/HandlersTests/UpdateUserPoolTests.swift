@@ -9,10 +9,12 @@ struct UpdateUserPoolTests {
         "Policies": ["PasswordPolicy": ["MinimumLength": 14, "RequireSymbols": true]],
         "DeletionProtection": "ACTIVE",
         "LambdaConfig": ["PostConfirmation": "arn:aws:lambda:us-east-1:123456789012:function:post"],
-        "AutoVerifiedAttributes": ["email"],
+        "AutoVerifiedAttributes": ["email", "phone_number"],
         "UsernameAttributes": ["email"],
         "UsernameConfiguration": ["CaseSensitive": true],
+        // CreateUserPool takes MFA only with SMS (CreateUserPoolTests.mfaAtCreationNeedsSms).
         "MfaConfiguration": "OPTIONAL",
+        "SmsConfiguration": ["SnsCallerArn": "arn:aws:iam::123456789012:role/sns"],
         "EmailVerificationMessage": "Code {####}",
         "AdminCreateUserConfig": ["AllowAdminCreateUserOnly": true],
         "UserPoolTags": ["team": "auth"],
@@ -38,6 +40,7 @@ struct UpdateUserPoolTests {
         #expect(after["LambdaConfig"] == [:])
         #expect(after["AutoVerifiedAttributes"] == nil)
         #expect(after["MfaConfiguration"] == "OFF")
+        #expect(after["SmsConfiguration"] == nil)
         #expect(after["EmailVerificationMessage"] == nil)
         #expect(after["VerificationMessageTemplate"] == ["DefaultEmailOption": "CONFIRM_WITH_CODE"])
         #expect(after["AdminCreateUserConfig"] == ["AllowAdminCreateUserOnly": false, "UnusedAccountValidityDays": 7])
@@ -168,6 +171,21 @@ struct UpdateUserPoolTests {
         let managedKey: JSON = ["KeyType": "CUSTOMER_MANAGED_KEY"]
         #expect(h.fails("UpdateUserPool", ["UserPoolId": .string(id), "KeyConfiguration": managedKey],
                         "InvalidParameterException") == CreateUserPoolTests.noKms)
+        #expect(h.snapshot() == before)
+    }
+
+    /// The SMS rule is CreateUserPool's ("The CreateUserPool operation supports only SMS MFA configuration"): an
+    /// update may turn MFA on alone. SOFTWARE_TOKEN as a first factor is refused here too.
+    @Test func mfaAndFirstFactorsOnUpdate() throws {
+        let h = try Harness()
+        let id = CreateUserPoolTests.create(h)
+        h.ok("UpdateUserPool", ["UserPoolId": .string(id), "MfaConfiguration": "ON"])
+        #expect(CreateUserPoolTests.describe(h, id)["MfaConfiguration"] == "ON")
+        let before = h.snapshot()
+        let policies: JSON = ["SignInPolicy": ["AllowedFirstAuthFactors": ["PASSWORD", "SOFTWARE_TOKEN"]]]
+        let refusal = h.fails(
+            "UpdateUserPool", ["UserPoolId": .string(id), "Policies": policies], "InvalidParameterException")
+        #expect(refusal == "SOFTWARE_TOKEN is not supported as a first authentication factor.")
         #expect(h.snapshot() == before)
     }
 

@@ -123,6 +123,24 @@ struct PoolSettings {
         }
         try Self.checkSms(smsConfiguration)
         try checkFeatures()
+        // "SOFTWARE_TOKEN is not currently supported as a first auth factor. Do not include this value in
+        // AllowedFirstAuthFactors" (the model). The wording is ours.
+        if policies?.signInPolicy?.allowedFirstAuthFactors?.contains(.softwareToken) == true {
+            throw .invalidParameter("SOFTWARE_TOKEN is not supported as a first authentication factor.")
+        }
+    }
+
+    /// CreateUserPool "supports only SMS MFA configuration": MFA ON or OPTIONAL needs an SmsConfiguration in the same
+    /// request (the model), and phone numbers verified automatically, in AWS's words (aws/aws-cdk#11478,
+    /// aws/aws-cli#3876, aws-cloudformation/cloudformation-coverage-roadmap#2221).
+    static func checkCreationMfa(
+        _ mfa: UserPoolMfaType?, sms: SmsConfigurationType?, autoVerified: [VerifiedAttributeType]?
+    ) throws(AWSError) {
+        guard mfa == .on || mfa == .optional else { return }
+        if sms == nil || !(autoVerified ?? []).contains(.phoneNumber) {
+            throw .invalidParameter(
+                "SMS configuration and Auto verification for phone_number are required when MFA is required/optional")
+        }
     }
 
     /// "Provide either the Amazon SNS configuration (SnsCallerArn) or this configuration [EumsSms], but not both"

@@ -13,6 +13,8 @@ struct CreateUserPool: Operation {
     func run(_ input: CreateUserPoolInput) throws -> CreateUserPoolOutput {
         try PoolSettings.checkSignInAttributes(username: input.usernameAttributes, alias: input.aliasAttributes)
         let settings = try PoolSettings(input)
+        try PoolSettings.checkCreationMfa(input.mfaConfiguration, sms: input.smsConfiguration,
+                                          autoVerified: input.autoVerifiedAttributes)
         let schema = try PoolSettings.schemaAttributes(input.schema)
         let region = services.config.region
         let now = services.clock.now()
