@@ -359,19 +359,29 @@ struct CreateUserPoolTests {
         let message =
             "SMS configuration and Auto verification for phone_number are required when MFA is required/optional"
         let sms: JSON = ["SnsCallerArn": "arn:aws:iam::123456789012:role/sns"]
-        for mfa: JSON in ["ON", "OPTIONAL"] {
-            try refused(["PoolName": "p", "MfaConfiguration": mfa], "InvalidParameterException", message)
-            try refused(["PoolName": "p", "MfaConfiguration": mfa, "SmsConfiguration": sms,
-                         "AutoVerifiedAttributes": ["email"]], "InvalidParameterException", message)
-            try refused(["PoolName": "p", "MfaConfiguration": mfa, "AutoVerifiedAttributes": ["phone_number"]],
-                        "InvalidParameterException", message)
-        }
+        try refused(["PoolName": "p", "MfaConfiguration": "OPTIONAL"], "InvalidParameterException", message)
+        try refused(["PoolName": "p", "MfaConfiguration": "OPTIONAL", "SmsConfiguration": sms,
+                     "AutoVerifiedAttributes": ["email"]], "InvalidParameterException", message)
+        try refused(["PoolName": "p", "MfaConfiguration": "OPTIONAL", "AutoVerifiedAttributes": ["phone_number"]],
+                    "InvalidParameterException", message)
         let h = try Harness()
-        let on = Self.create(h, "on", [
-            "MfaConfiguration": "ON", "SmsConfiguration": sms, "AutoVerifiedAttributes": ["phone_number"],
+        let optional = Self.create(h, "optional", [
+            "MfaConfiguration": "OPTIONAL", "SmsConfiguration": sms, "AutoVerifiedAttributes": ["phone_number"],
         ])
-        #expect(Self.describe(h, on)["MfaConfiguration"] == "ON")
+        #expect(Self.describe(h, optional)["MfaConfiguration"] == "OPTIONAL")
         #expect(Self.describe(h, Self.create(h, "off", ["MfaConfiguration": "OFF"]))["MfaConfiguration"] == "OFF")
+    }
+
+    static let noMfaOn = "MfaConfiguration ON is not supported by this service: it has no MFA factors for users to set "
+        + "up (SMS, TOTP or email codes). Use OFF or OPTIONAL."
+
+    /// "ON – Requires MFA for all users", and no user here can set up a second factor: refused rather than stored
+    /// while every sign-in goes on without one, whatever else the request gives.
+    @Test func mfaOnIsRefused() throws {
+        try refused(["PoolName": "p", "MfaConfiguration": "ON"], "InvalidParameterException", Self.noMfaOn)
+        try refused(["PoolName": "p", "MfaConfiguration": "ON", "AutoVerifiedAttributes": ["phone_number"],
+                     "SmsConfiguration": ["SnsCallerArn": "arn:aws:iam::123456789012:role/sns"]],
+                    "InvalidParameterException", Self.noMfaOn)
     }
 
     /// "SOFTWARE_TOKEN is not currently supported as a first auth factor. Do not include this value" (the model).

@@ -68,7 +68,7 @@ struct UpdateUserPoolTests {
             "AutoVerifiedAttributes": ["email", "phone_number"],
             "UserAttributeUpdateSettings": ["AttributesRequireVerificationBeforeUpdate": ["phone_number"]],
             "VerificationMessageTemplate": ["SmsMessage": "Code {####}"],
-            "MfaConfiguration": "ON",
+            "MfaConfiguration": "OPTIONAL",
             "UserPoolTags": ["env": "prod"],
             "UserPoolTier": "LITE",
         ])
@@ -82,7 +82,7 @@ struct UpdateUserPoolTests {
         #expect(after["AutoVerifiedAttributes"] == ["email", "phone_number"])
         #expect(after["UserAttributeUpdateSettings"] == ["AttributesRequireVerificationBeforeUpdate": ["phone_number"]])
         #expect(after["SmsVerificationMessage"] == "Code {####}")
-        #expect(after["MfaConfiguration"] == "ON")
+        #expect(after["MfaConfiguration"] == "OPTIONAL")
         #expect(after["UserPoolTags"] == ["env": "prod"])
         #expect(after["UserPoolTier"] == "LITE")
         #expect(after["UsernameConfiguration"] == ["CaseSensitive": true])
@@ -175,13 +175,17 @@ struct UpdateUserPoolTests {
     }
 
     /// The SMS rule is CreateUserPool's ("The CreateUserPool operation supports only SMS MFA configuration"): an
-    /// update may turn MFA on alone. SOFTWARE_TOKEN as a first factor is refused here too.
+    /// update may make MFA optional alone. ON, which no user here could satisfy, and SOFTWARE_TOKEN as a first factor
+    /// are refused here too.
     @Test func mfaAndFirstFactorsOnUpdate() throws {
         let h = try Harness()
         let id = CreateUserPoolTests.create(h)
-        h.ok("UpdateUserPool", ["UserPoolId": .string(id), "MfaConfiguration": "ON"])
-        #expect(CreateUserPoolTests.describe(h, id)["MfaConfiguration"] == "ON")
+        h.ok("UpdateUserPool", ["UserPoolId": .string(id), "MfaConfiguration": "OPTIONAL"])
+        #expect(CreateUserPoolTests.describe(h, id)["MfaConfiguration"] == "OPTIONAL")
         let before = h.snapshot()
+        let on = h.fails(
+            "UpdateUserPool", ["UserPoolId": .string(id), "MfaConfiguration": "ON"], "InvalidParameterException")
+        #expect(on == CreateUserPoolTests.noMfaOn)
         let policies: JSON = ["SignInPolicy": ["AllowedFirstAuthFactors": ["PASSWORD", "SOFTWARE_TOKEN"]]]
         let refusal = h.fails(
             "UpdateUserPool", ["UserPoolId": .string(id), "Policies": policies], "InvalidParameterException")

@@ -123,6 +123,13 @@ struct PoolSettings {
         }
         try Self.checkSms(smsConfiguration)
         try checkFeatures()
+        // "ON – Requires MFA for all users": users here can set up no second factor (no SMS, TOTP or email codes), so
+        // every sign-in would go on without one. OPTIONAL asks MFA only of users who set one up, i.e. nobody here.
+        if mfaConfiguration == .on {
+            throw .invalidParameter(
+                "MfaConfiguration ON is not supported by this service: it has no MFA factors for users to set up "
+                    + "(SMS, TOTP or email codes). Use OFF or OPTIONAL.")
+        }
         // "SOFTWARE_TOKEN is not currently supported as a first auth factor. Do not include this value in
         // AllowedFirstAuthFactors" (the model). The wording is ours.
         if policies?.signInPolicy?.allowedFirstAuthFactors?.contains(.softwareToken) == true {
