@@ -384,6 +384,19 @@ struct CreateUserPoolTests {
                     "InvalidParameterException", Self.noMfaOn)
     }
 
+    /// Threat protection in full-function mode blocks risky sign-ins; nothing here assesses risk, so ENFORCED is
+    /// refused (for either flow) rather than stored and not done. AUDIT, which only reports, is kept
+    /// (`keepsEverySettingItAccepts`).
+    @Test func enforcedThreatProtectionIsRefused() throws {
+        let message = "Threat protection ENFORCED is not supported by this service: it assesses no sign-in risk. "
+            + "Use OFF or AUDIT."
+        try refused(["PoolName": "p", "UserPoolAddOns": ["AdvancedSecurityMode": "ENFORCED"]],
+                    "InvalidParameterException", message)
+        try refused(["PoolName": "p", "UserPoolAddOns": [
+            "AdvancedSecurityMode": "AUDIT", "AdvancedSecurityAdditionalFlows": ["CustomAuthMode": "ENFORCED"],
+        ]], "InvalidParameterException", message)
+    }
+
     /// "SOFTWARE_TOKEN is not currently supported as a first auth factor. Do not include this value" (the model).
     @Test func softwareTokenIsNoFirstFactor() throws {
         let policies: JSON = ["SignInPolicy": ["AllowedFirstAuthFactors": ["PASSWORD", "SOFTWARE_TOKEN"]]]

@@ -130,6 +130,15 @@ struct PoolSettings {
                 "MfaConfiguration ON is not supported by this service: it has no MFA factors for users to set up "
                     + "(SMS, TOTP or email codes). Use OFF or OPTIONAL.")
         }
+        // Threat protection's full-function mode blocks risky sign-ins and compromised passwords; nothing here
+        // assesses risk, so ENFORCED would be a promise kept by no one. AUDIT only reports, and is kept.
+        if userPoolAddOns?.advancedSecurityMode == .enforced
+            || userPoolAddOns?.advancedSecurityAdditionalFlows?.customAuthMode == .enforced
+        {
+            throw .invalidParameter(
+                "Threat protection ENFORCED is not supported by this service: it assesses no sign-in risk. "
+                    + "Use OFF or AUDIT.")
+        }
         // "SOFTWARE_TOKEN is not currently supported as a first auth factor. Do not include this value in
         // AllowedFirstAuthFactors" (the model). The wording is ours.
         if policies?.signInPolicy?.allowedFirstAuthFactors?.contains(.softwareToken) == true {
