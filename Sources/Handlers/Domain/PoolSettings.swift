@@ -123,22 +123,6 @@ struct PoolSettings {
         }
         try Self.checkSms(smsConfiguration)
         try checkFeatures()
-        // "ON – Requires MFA for all users": users here can set up no second factor (no SMS, TOTP or email codes), so
-        // every sign-in would go on without one. OPTIONAL asks MFA only of users who set one up, i.e. nobody here.
-        if mfaConfiguration == .on {
-            throw .invalidParameter(
-                "MfaConfiguration ON is not supported by this service: it has no MFA factors for users to set up "
-                    + "(SMS, TOTP or email codes). Use OFF or OPTIONAL.")
-        }
-        // Threat protection's full-function mode blocks risky sign-ins and compromised passwords; nothing here
-        // assesses risk, so ENFORCED would be a promise kept by no one. AUDIT only reports, and is kept.
-        if userPoolAddOns?.advancedSecurityMode == .enforced
-            || userPoolAddOns?.advancedSecurityAdditionalFlows?.customAuthMode == .enforced
-        {
-            throw .invalidParameter(
-                "Threat protection ENFORCED is not supported by this service: it assesses no sign-in risk. "
-                    + "Use OFF or AUDIT.")
-        }
         // "SOFTWARE_TOKEN is not currently supported as a first auth factor. Do not include this value in
         // AllowedFirstAuthFactors" (the model). The wording is ours.
         if policies?.signInPolicy?.allowedFirstAuthFactors?.contains(.softwareToken) == true {
@@ -177,6 +161,10 @@ struct PoolSettings {
     /// - KeyConfiguration: there is no AWS KMS here, so no customer managed key; `AWS_OWNED_KEY` without a key ARN is
     ///   AWS's default and accepted.
     /// - AcrConfiguration: custom names for the `acr` claim, which this service's tokens do not carry.
+    /// - MfaConfiguration ON ("Requires MFA for all users"): users here can set up no second factor, so every sign-in
+    ///   would go on without one. OPTIONAL asks MFA only of users who set one up, i.e. nobody here.
+    /// - Threat protection ENFORCED blocks risky sign-ins and compromised passwords; nothing here assesses risk.
+    ///   AUDIT only reports, and is kept.
     /// IssuerConfiguration is accepted either way: both types name where AWS hosts the issuer, and here the issuer
     /// is always the deployment's (`--issuer` and the pool id).
     func checkFeatures() throws(AWSError) {
@@ -193,6 +181,18 @@ struct PoolSettings {
         if !(acrConfiguration ?? [:]).isEmpty {
             throw .invalidParameter(
                 "AcrConfiguration is not supported by this service: its tokens carry no acr claim.")
+        }
+        if mfaConfiguration == .on {
+            throw .invalidParameter(
+                "MfaConfiguration ON is not supported by this service: it has no MFA factors for users to set up "
+                    + "(SMS, TOTP or email codes). Use OFF or OPTIONAL.")
+        }
+        if userPoolAddOns?.advancedSecurityMode == .enforced
+            || userPoolAddOns?.advancedSecurityAdditionalFlows?.customAuthMode == .enforced
+        {
+            throw .invalidParameter(
+                "Threat protection ENFORCED is not supported by this service: it assesses no sign-in risk. "
+                    + "Use OFF or AUDIT.")
         }
     }
 
