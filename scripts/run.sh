@@ -46,8 +46,10 @@ fi
 
 worker_pid=""
 nginx_pid=""
+stopped=""
 stop() {
-    trap - EXIT INT TERM
+    [ -z "$stopped" ] || return 0
+    stopped=1
     # Only what this script started, by PID: nginx first (SIGQUIT: graceful, it finishes what it is
     # forwarding), then the workers (SIGTERM: they finish in-flight requests and remove the socket).
     if [ -n "$nginx_pid" ]; then
@@ -60,10 +62,18 @@ stop() {
     fi
     echo "Stopped."
 }
+# A Ctrl-C or SIGTERM reaches make and this script both, and make passes its own on to us: the first one stops
+# everything, and the ones after it are ignored (not reset, not trapped again), so that a second one cannot cut the
+# stopping short and leave the workers and nginx running, orphaned.
+on_signal() {
+    trap '' INT TERM HUP
+    stop
+    exit "$1"
+}
 trap stop EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
+trap 'on_signal 129' HUP
 
 # Both run in their own session (setsid, which execs in place, so $! is their PID): Ctrl-C reaches only
 # this script, whose trap stops them in order. Worker logs go to this terminal (stderr).
