@@ -440,6 +440,27 @@ struct ListUsersTests {
         #expect(sparse.pages == [[]] && sparse.slices == 4)
     }
 
+    /// An unfiltered page lists only the names it needs (the page and one more); when users it listed are deleted
+    /// between slices, it lists the names after them and still fills the page, and the token goes on from there.
+    @Test func unfilteredPagesListMoreWhenListedUsersGo() throws {
+        let h = try Harness()
+        let poolId = CreateUserPoolTests.create(h)
+        for i in 0..<9 { try Self.user(h, poolId, "u\(i)") }
+        let deletions = LockedBox(["u1", "u2", "u3"])
+        let store = h.store
+        let listed = try Self.listing(h, poolId, filter: nil, limit: 3, records: 1) {
+            var next: String?
+            deletions.mutate { if !$0.isEmpty { next = $0.removeFirst() } }
+            guard let next else { return }
+            try store.withPool(poolId, .exclusive) { tx in
+                let pool = try tx.pool()
+                if let user = try tx.user(named: next, in: pool) { try tx.deleteUser(user, in: pool) }
+            }
+        }
+        #expect(deletions.value.isEmpty)
+        #expect(listed.pages == [["u0", "u4", "u5"], ["u6", "u7", "u8"]])
+    }
+
     /// Between slices the pool's lock is free: a writer gets in, and the page skips a user deleted meanwhile.
     @Test func writersGetInBetweenSlices() throws {
         let h = try Harness()

@@ -28,6 +28,37 @@ struct StoreTests {
         #expect(gone == nil)
     }
 
+    /// A page of stored names, listed without sorting the folder, is the same slice of the sorted whole, from
+    /// any name (listed or not) and for any size; files that are not records, and temp files, are no names.
+    @Test func aPageOfStoredNamesIsASliceOfTheSortedWhole() throws {
+        let dir = TempDirectory()
+        let store = try Store(root: dir.path)
+        try makePool(store)
+        var rng = SystemRandomNumberGenerator()
+        let keys = (0..<300).map { i in
+            String((0..<Int.random(in: 1...12, using: &rng)).map { _ in "aZ09_-%é".randomElement(using: &rng)! })
+                + "\(i)"
+        }
+        try store.withPool("us-east-1_test", .exclusive) { tx in
+            for key in keys { try tx.write("users", key, .object([:])) }
+        }
+        let folder = store.poolDirectory("us-east-1_test") + "/users/"
+        for stray in ["notes.txt", ".tmp.1.abc", "json"] {
+            #expect(FileManager.default.createFile(atPath: folder + stray, contents: Data()))
+        }
+        let whole = try store.withPool("us-east-1_test", .shared) { tx in try tx.storedNames("users") }
+        #expect(whole.count == keys.count && whole == whole.sorted())
+        for after in [nil, whole[0], whole[150], whole[298], whole[299], "", "%", "zzzz", whole[10] + "0"] as [String?] {
+            let rest = after.map { a in whole.filter { $0 > a } } ?? whole
+            for count in [0, 1, 2, 60, 61, 299, 300, 1000] {
+                let page = try store.withPool("us-east-1_test", .shared) { tx in
+                    try tx.storedNames("users", after: after, first: count)
+                }
+                #expect(page == Array(rest.prefix(count)), "after \(after ?? "-") count \(count)")
+            }
+        }
+    }
+
     @Test func filesAndFoldersArePrivate() throws {
         let dir = TempDirectory()
         let store = try Store(root: dir.path + "/data")

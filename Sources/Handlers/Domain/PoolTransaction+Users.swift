@@ -145,6 +145,11 @@ extension PoolTransaction {
         try storedNames(Self.usersFolder)
     }
 
+    /// `userStoredNames()` from the first name after `after`, `count` at most (`Store.storedNames(_:after:first:)`).
+    public func userStoredNames(after: String?, first count: Int) throws -> [String] {
+        try storedNames(Self.usersFolder, after: after, first: count)
+    }
+
     /// How many users the pool has: `userStoredNames().count`, counted only when the folder changed since the last
     /// count (`Store.userCounts`).
     public func userCount() throws -> Int {

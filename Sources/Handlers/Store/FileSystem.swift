@@ -194,6 +194,31 @@ public enum FileSystem {
         return count
     }
 
+    /// The first `count` names in `dir` that end in `suffix` and, without it, sort after `after` (from the first
+    /// when nil), without it and sorted by their bytes: a page of `list`, sorted, without a string of every name (a
+    /// page of 100,000 names: ~31 ms, of which the kernel's readdir ~30, against ~56 through `list`).
+    static func firstNames(in dir: String, suffix: String, after: String?, count: Int) throws -> [String] {
+        guard count > 0 else { return [] }
+        let suffix = Array(suffix.utf8)
+        let after = after.map { Array($0.utf8) }
+        var first: [[UInt8]] = []  // sorted; `count` at most
+        try eachName(dir) { name in
+            guard name.count >= suffix.count, name.suffix(suffix.count).elementsEqual(suffix) else { return }
+            let stem = name.dropLast(suffix.count)
+            if let after, !after.lexicographicallyPrecedes(stem) { return }
+            if first.count == count, let last = first.last, !stem.lexicographicallyPrecedes(last) { return }
+            var low = first.startIndex
+            var high = first.endIndex
+            while low < high {
+                let mid = low + (high - low) / 2
+                if first[mid].lexicographicallyPrecedes(stem) { low = mid + 1 } else { high = mid }
+            }
+            first.insert(Array(stem), at: low)
+            if first.count > count { first.removeLast() }
+        }
+        return first.map { String(decoding: $0, as: UTF8.self) }
+    }
+
     /// Calls `body` with the bytes of each name in `dir` (valid during the call only) but `.`, `..` and temp files;
     /// a missing folder has none.
     private static func eachName(_ dir: String, _ body: (Slice<UnsafeRawBufferPointer>) -> Void) throws {

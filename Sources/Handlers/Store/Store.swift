@@ -383,6 +383,13 @@ public struct PoolTransaction {
         }.sorted()
     }
 
+    /// `storedNames(folder)` from the first name after `after` (from the start when nil), `count` names at most:
+    /// a page without sorting the whole folder. Stored names are ASCII (`FileSystem.fileKey`), whose byte order is
+    /// `String`'s.
+    public func storedNames(_ folder: String, after: String?, first count: Int) throws -> [String] {
+        try FileSystem.firstNames(in: directory + "/" + folder, suffix: ".json", after: after, count: count)
+    }
+
     /// Reads a record by the stored name `storedNames` gave.
     public func read(_ folder: String, storedName: String) throws -> JSON? {
         guard !storedName.contains("/"), !storedName.hasPrefix(".") else { return nil }
