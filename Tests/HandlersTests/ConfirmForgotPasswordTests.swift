@@ -346,6 +346,35 @@ struct ConfirmForgotPasswordTests {
             "InvalidPasswordException")
     }
 
+    /// Under ENABLED, wrong codes for a name that was "sent" a simulated code cost the file system what a user's do:
+    /// where the user's record is written (an attempt counted), the same durable write is made, of a file removed
+    /// again, step by step, so that the time an answer takes does not tell who exists.
+    @Test func wrongCodesForUnknownNamesDoTheWritesAUsersDo() throws {
+        let r = try Recovery(
+            pool: ["AutoVerifiedAttributes": ["email"]], client: ["PreventUserExistenceErrors": "ENABLED"])
+        try r.addUser()
+        let code = try r.requestCode()
+        r.h.ok("ForgotPassword", r.forgotInput("bob"))
+        func steps(_ name: String) -> [String] {
+            (0..<7).map { _ in
+                var answer = ""
+                let wrote = r.h.writes(in: r.poolId) {
+                    answer = r.h.call("ConfirmForgotPassword", r.confirmInput(name, code: Self.wrong(code)))
+                        .body["message"]?.stringValue ?? "?"
+                }
+                return "\(answer) users:\(wrote.users)"
+            }
+        }
+        let user = steps("alice")
+        #expect(user.first == Self.mismatch + " users:true")
+        #expect(user.last == Self.limit + " users:false")
+        let before = r.h.snapshot()
+        #expect(steps("bob") == user)
+        #expect(r.h.snapshot() == before, "the simulated checks left something behind")
+        // A name never "sent" a code has nothing to count, as a user without one.
+        #expect(steps("carol").allSatisfy { $0 == Self.mismatch + " users:false" })
+    }
+
     @Test func aDisabledUserIsAnsweredAsAnUnknownOne() throws {
         let r = try Recovery()
         try r.addUser()

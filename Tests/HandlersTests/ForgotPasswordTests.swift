@@ -290,6 +290,32 @@ struct ForgotPasswordTests {
         #expect(r.h.snapshot() == before)
     }
 
+    /// Under ENABLED a simulated code costs the file system what a real one does: where a user's record is written and
+    /// a message delivered, an unknown name's answer makes the same durable writes, of files removed again, request
+    /// by request (the hourly limit included), so that the time an answer takes does not tell who exists.
+    @Test func simulatedCodesDoTheWritesRealOnesDo() throws {
+        let r = try Recovery(
+            pool: ["AutoVerifiedAttributes": ["email"]], client: ["PreventUserExistenceErrors": "ENABLED"])
+        try r.addUser()
+        func steps(_ name: String) -> [String] {
+            (0...VerificationCode.hourlyLimit).map { _ in
+                var answer = "ok"
+                let wrote = r.h.writes(in: r.poolId) {
+                    let (status, body) = r.h.call("ForgotPassword", r.forgotInput(name))
+                    if status != 200 { answer = body["__type"]?.stringValue ?? "?" }
+                }
+                return "\(answer) users:\(wrote.users) outbox:\(wrote.outbox)"
+            }
+        }
+        let user = steps("alice")
+        #expect(user.first == "ok users:true outbox:true")
+        #expect(user.last == "LimitExceededException users:false outbox:false")
+        let before = r.h.snapshot()
+        #expect(steps("bob") == user)
+        #expect(r.h.snapshot() == before, "the simulated codes left something behind")
+        #expect(r.h.outbox().count == VerificationCode.hourlyLimit)
+    }
+
     @Test func unknownUserInAPoolThatVerifiesNothing() throws {
         // No real user of this pool can have been sent a code to a destination the pool verified: no simulated one.
         let r = try Recovery(client: ["PreventUserExistenceErrors": "ENABLED"])

@@ -89,14 +89,22 @@ struct ResendConfirmationCodeTests {
     /// step, so LimitExceededException tells nobody who exists (`UnknownNames`).
     @Test func unknownNamesMeetTheLimitsAsUsersDo() throws {
         let h = try Harness()
-        let (_, client) = SignUps.setUp(h, ["AutoVerifiedAttributes": ["email"]],
-                                        client: ["PreventUserExistenceErrors": "ENABLED"])
+        let (poolId, client) = SignUps.setUp(h, ["AutoVerifiedAttributes": ["email"]],
+                                             client: ["PreventUserExistenceErrors": "ENABLED"])
         SignUps.signUp(h, client, "una", attributes: ["email": "una@example.com"])  // its first code counts
+        // Each answer, and the durable writes made for it where a record or a message would be: the same for an
+        // unknown name as for a user, so that the time an answer takes does not tell either (decoys, removed again).
+        var writes: [String: [String]] = [:]
         func answers(_ name: String) -> [String] {
             var out: [String] = []
             func call(_ operation: String, _ input: JSON) {
-                let (status, body) = h.call(operation, input)
-                out.append(status == 200 ? "ok" : body["__type"]?.stringValue ?? "?")
+                var answer = "ok"
+                let wrote = h.writes(in: poolId) {
+                    let (status, body) = h.call(operation, input)
+                    if status != 200 { answer = body["__type"]?.stringValue ?? "?" }
+                }
+                out.append(answer)
+                writes[name, default: []].append("\(operation) \(answer) users:\(wrote.users) outbox:\(wrote.outbox)")
             }
             let wrong = client.input(name, ["ConfirmationCode": "000000"])
             for _ in 0..<6 { call("ConfirmSignUp", wrong) }
@@ -111,7 +119,13 @@ struct ResendConfirmationCodeTests {
         #expect(user == Array(repeating: "CodeMismatchException", count: 5) + ["LimitExceededException"]
             + Array(repeating: "ok", count: VerificationCode.hourlyLimit - 6)
             + ["LimitExceededException", "LimitExceededException"])
+        let before = h.snapshot()
         #expect(answers("nobody") == user)
+        #expect(writes["nobody"] == writes["una"])
+        #expect(writes["una"]?.first == "ConfirmSignUp CodeMismatchException users:true outbox:false")
+        #expect(writes["una"]?[6] == "ResendConfirmationCode ok users:true outbox:true")
+        #expect(writes["una"]?.last == "ResendConfirmationCode LimitExceededException users:false outbox:false")
+        #expect(h.snapshot() == before, "the unknown name's writes left something behind")
     }
 
     @Test func simulatedPhoneDestinationsFollowThePoolsVerification() throws {

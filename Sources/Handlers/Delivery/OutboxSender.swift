@@ -60,6 +60,18 @@ public final class OutboxSender: Sender, @unchecked Sendable {
         logger.info("message written to the outbox", metadata: metadata)
     }
 
+    /// A message's durable write in the outbox folder, of a message's usual size, for a file removed again
+    /// (`FileSystem.writeDecoy`): no reader ever sees it.
+    public func rehearse() throws(AWSError) {
+        do {
+            try FileSystem.makeDirectory(directory)
+            try FileSystem.writeDecoy(in: directory, bytes: 512)
+        } catch {
+            logger.error("outbox write failed", metadata: ["error": "\(error)"])
+            throw AWSError.deliveryFailed
+        }
+    }
+
     private func nextName() -> String {
         let seconds = max(0, clock.now().timeIntervalSince1970)
         let now = seconds < 1.8e10 ? UInt64(seconds * 1e9) : UInt64(1.8e19)

@@ -8,6 +8,15 @@
 /// read) and `SendmailSender` (email through a sendmail-compatible command).
 public protocol Sender: Sendable {
     func send(_ message: Message) throws(AWSError)
+
+    /// The work of `send`, delivering nothing: what a simulated delivery does (PreventUserExistenceErrors ENABLED
+    /// answers a name that is no user's as if a code were sent), so that its answer takes as long as a real one's.
+    /// By default nothing: a sender whose delivery costs no time in the request.
+    func rehearse() throws(AWSError)
+}
+
+extension Sender {
+    public func rehearse() throws(AWSError) {}
 }
 
 extension AWSError {

@@ -21,6 +21,8 @@ import Logging
 ///   `OutboxSender`), and otherwise fail with `CodeDeliveryFailureException`.
 /// - The pool's own `From` (DEVELOPER sending account) is used when the message carries one; otherwise `from`.
 /// - Children are waited for by pid (`waitpid(pid)`); the process must not reap children with `waitpid(-1)`.
+/// - A simulated delivery (`rehearse`) runs no command: the time the command takes is not mirrored, so under
+///   PreventUserExistenceErrors ENABLED a delivery through it takes longer than a simulated one (README).
 public struct SendmailSender: Sender {
     public var command: [String]
     public var from: String

@@ -164,7 +164,7 @@ public struct SignIn {
             // Under ENABLED an unknown name is locked out as a user would be (`UnknownNames`).
             if found == nil && client.effectivePreventUserExistenceErrors == .enabled {
                 try services.unknownNames.signInFailure(
-                    for: username, in: pool, poolId: tx.poolId, now: now, secret: store.secret)
+                    for: username, in: pool, poolId: tx.poolId, now: now, services: services)
             }
             return (client, found)
         }

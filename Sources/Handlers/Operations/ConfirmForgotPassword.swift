@@ -113,8 +113,8 @@ struct ConfirmForgotPassword: Operation {
     /// (`UnknownNames`; never a success).
     private func simulatedCheck(
         _ input: ConfirmForgotPasswordInput, _ pool: UserPoolType, _ tx: PoolTransaction, _ now: Date
-    ) -> VerificationCode.Outcome {
-        services.unknownNames.checkCode(
+    ) throws -> VerificationCode.Outcome {
+        try services.unknownNames.checkCode(
             input.confirmationCode, .forgotPassword, for: input.username, in: pool, poolId: tx.poolId, now: now,
             services: services)
     }

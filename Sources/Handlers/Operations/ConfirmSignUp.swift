@@ -27,9 +27,9 @@ struct ConfirmSignUp: Operation {
         try PublicClient.withClient(input.clientId, in: store, .oneUser) { tx, client in
             try PublicClient.checkSecretHash(input.secretHash, username: input.username, client: client)
             let pool = try tx.pool()
-            let unknown = {
+            let unknown = { () throws -> AWSError in
                 if client.effectivePreventUserExistenceErrors == .enabled {
-                    let outcome = services.unknownNames.checkCode(
+                    let outcome = try services.unknownNames.checkCode(
                         input.confirmationCode, .signUp, for: input.username, in: pool, poolId: tx.poolId, now: now,
                         services: services)
                     return outcome.error ?? AWSError.internalError
@@ -37,9 +37,9 @@ struct ConfirmSignUp: Operation {
                 return AWSError(.userNotFound, "Username/client id combination not found.")
             }
             // Found once to learn whose lock to take, then again under it: the record may have changed meanwhile.
-            guard let found = try tx.findUser(input.username, in: pool) else { throw unknown() }
+            guard let found = try tx.findUser(input.username, in: pool) else { throw try unknown() }
             try tx.withUserLock(of: found.username, in: pool) { tx in
-                guard let previous = try tx.findUser(input.username, in: pool) else { throw unknown() }
+                guard let previous = try tx.findUser(input.username, in: pool) else { throw try unknown() }
                 guard previous.status == .unconfirmed else {
                     throw AWSError.notAuthorized("User cannot be confirmed. Current status is \(previous.status.rawValue)")
                 }

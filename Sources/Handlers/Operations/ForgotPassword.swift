@@ -72,6 +72,7 @@ struct ForgotPassword: Operation {
             try services.sender.send(message)
             return ForgotPasswordOutput(codeDeliveryDetails: message.deliveryDetails)
         case .simulated(let details):
+            try services.sender.rehearse()
             return ForgotPasswordOutput(codeDeliveryDetails: details)
         }
     }

@@ -3,7 +3,8 @@ struct ResendConfirmationCode: Operation {
     // The code is issued and stored under the user's lock (a `.oneUser` change: only their record is written) and
     // delivered after it, once durable. An unknown user is `UserNotFoundException` ("Username/client id combination
     // not found."); under the client's PreventUserExistenceErrors ENABLED it gets the answer a real user would, with
-    // a simulated destination (`UserCreation.simulatedDestination`), and nothing is written or sent.
+    // a simulated destination (`UserCreation.simulatedDestination`), and nothing is written or sent (the same work
+    // is done on decoy files: `UnknownNames`, `Sender.rehearse`).
 
     static let name = "ResendConfirmationCode"
     static let authorization = Authorization.public
@@ -53,6 +54,7 @@ struct ResendConfirmationCode: Operation {
         }
         switch outcome {
         case .simulated(let details):
+            try services.sender.rehearse()
             return ResendConfirmationCodeOutput(codeDeliveryDetails: details)
         case .send(let message):
             try services.sender.send(message)

@@ -72,21 +72,39 @@ public enum FileSystem {
     /// Replaces `path` with `bytes` atomically and durably.
     static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o600) throws {
         let dir = parent(of: path)
+        let temp = try writeTemp(in: dir, bytes, mode: mode)
+        guard rename(temp, path) == 0 else {
+            let code = errno
+            unlink(temp)
+            throw Failure(operation: "rename", path: path, code: code)
+        }
+        try syncDirectory(dir)
+    }
+
+    /// `writeAtomically`'s work in `dir` (a temp file created, `bytes` bytes written and fsynced, a change of the
+    /// folder's entries, the folder fsynced) for a file that is removed instead of put in a record's place: no
+    /// listing, reader or backup ever sees it. Where an answer must not tell whether a record was written
+    /// (PreventUserExistenceErrors ENABLED), the path that writes nothing does this instead.
+    static func writeDecoy(in dir: String, bytes: Int) throws {
+        let temp = try writeTemp(in: dir, [UInt8](repeating: 0x20, count: bytes))
+        guard unlink(temp) == 0 else { throw Failure(operation: "unlink", path: temp, code: errno) }
+        try syncDirectory(dir)
+    }
+
+    /// A new temp file in `dir` holding `bytes`, durable; its path. Removed again if it cannot be made whole.
+    private static func writeTemp(in dir: String, _ bytes: [UInt8], mode: mode_t = 0o600) throws -> String {
         let temp = dir + "/" + tempPrefix + "\(getpid())." + randomHex(8)
         let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else { throw Failure(operation: "create", path: temp, code: errno) }
-        var ok = false
-        defer {
-            if !ok { unlink(temp) }
-        }
         do {
             defer { close(fd) }
             try writeAll(fd, bytes, path: temp)
             guard fsync(fd) == 0 else { throw Failure(operation: "fsync", path: temp, code: errno) }
+        } catch {
+            unlink(temp)
+            throw error
         }
-        guard rename(temp, path) == 0 else { throw Failure(operation: "rename", path: path, code: errno) }
-        ok = true
-        try syncDirectory(dir)
+        return temp
     }
 
     static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {

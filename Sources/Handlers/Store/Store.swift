@@ -116,6 +116,15 @@ public final class Store: Sendable {
         root + "/pools/" + FileSystem.fileKey(poolId)
     }
 
+    /// The file system work of writing a user's record, in pool `poolId`'s users folder, writing no record
+    /// (`FileSystem.writeDecoy`): what a simulated answer does where the real one writes the user, so that the time
+    /// an answer takes does not tell whether the user exists. 1 KiB, a small user record's size.
+    func writeDecoyUser(poolId: String) throws {
+        let users = poolDirectory(poolId) + "/" + PoolTransaction.usersFolder
+        try FileSystem.makeDirectory(users)  // as a pool's first user's write makes it
+        try FileSystem.writeDecoy(in: users, bytes: 1024)
+    }
+
     // MARK: Pools
 
     /// Runs `body` with the pool locked in `mode`. Throws `ResourceNotFoundException` when the pool does not

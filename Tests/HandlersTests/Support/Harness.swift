@@ -2,6 +2,10 @@ import Foundation
 import Logging
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 @testable import Handlers
 
 /// A fresh temp folder per test, removed afterwards.
@@ -55,6 +59,23 @@ final class Harness {
     var store: Store { services.store }
 
     /// Messages delivered so far (codes, invitations), oldest first.
+    /// The file system work `body` did where a record or a message would be written: whether it made or removed an
+    /// entry in pool `poolId`'s users folder, and in the outbox folder. Both folders' modification times are set to
+    /// the epoch first; any change of their entries sets them to now. A folder that does not exist was not changed.
+    func writes(in poolId: String, _ body: () throws -> Void) rethrows -> (users: Bool, outbox: Bool) {
+        let folders = [store.poolDirectory(poolId) + "/users", dir.path + "/" + OutboxSender.folderName]
+        for folder in folders {
+            var epoch = [timespec(tv_sec: 0, tv_nsec: 0), timespec(tv_sec: 0, tv_nsec: 0)]
+            _ = utimensat(AT_FDCWD, folder, &epoch, 0)
+        }
+        try body()
+        let changed = folders.map { folder in
+            var st = stat()
+            return stat(folder, &st) == 0 && st.st_mtim.tv_sec != 0
+        }
+        return (changed[0], changed[1])
+    }
+
     func outbox() -> [Message] {
         (try? OutboxSender.messages(in: dir.path + "/" + OutboxSender.folderName)) ?? []
     }
