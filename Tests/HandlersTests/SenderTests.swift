@@ -312,4 +312,34 @@ struct SenderTests {
         #expect(try OutboxSender.messages(in: dir.path + "/outbox") == [sms])
         #expect(!FileManager.default.fileExists(atPath: dir.path + "/mail.eml"))
     }
+
+    /// A simulated delivery does a real one's work and fails where it would, and delivers nothing: the outbox writes
+    /// a file of its own and removes it; sendmail runs no command for an email, and hands an SMS to its SMS sender
+    /// (without one, the failure a real SMS gets).
+    @Test func rehearsalsDoTheWorkOfADeliveryAndDeliverNothing() throws {
+        let dir = TempDirectory()
+        let outbox = OutboxSender(directory: dir.path + "/outbox", logger: quiet)
+        try outbox.rehearse(.email)
+        var st = stat()
+        #expect(stat(dir.path + "/outbox", &st) == 0, "the outbox folder is made, as a first message makes it")
+        var epoch = [timespec(tv_sec: 0, tv_nsec: 0), timespec(tv_sec: 0, tv_nsec: 0)]
+        #expect(utimensat(AT_FDCWD, dir.path + "/outbox", &epoch, 0) == 0)
+        try outbox.rehearse(.sms)
+        #expect(stat(dir.path + "/outbox", &st) == 0 && st.st_mtim.tv_sec != 0, "no entry was made and removed")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path + "/outbox").isEmpty)
+
+        let bare = try capturing(dir)
+        try bare.rehearse(.email)
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/args"), "the command ran")
+        #expect(throws: AWSError.deliveryFailed) { try bare.rehearse(.sms) }
+        var withOutbox = bare
+        withOutbox.smsSender = outbox
+        #expect(utimensat(AT_FDCWD, dir.path + "/outbox", &epoch, 0) == 0)
+        try withOutbox.rehearse(.sms)
+        #expect(stat(dir.path + "/outbox", &st) == 0 && st.st_mtim.tv_sec != 0)
+        #expect(try OutboxSender.messages(in: dir.path + "/outbox").isEmpty)
+        #expect(throws: AWSError(.codeDeliveryFailure, "Unable to deliver the message.")) {
+            try OutboxSender(directory: dir.path + "/fake-sendmail/outbox", logger: quiet).rehearse(.email)
+        }
+    }
 }

@@ -62,7 +62,7 @@ public final class OutboxSender: Sender, @unchecked Sendable {
 
     /// A message's durable write in the outbox folder, of a message's usual size, for a file removed again
     /// (`FileSystem.writeDecoy`): no reader ever sees it.
-    public func rehearse() throws(AWSError) {
+    public func rehearse(_ medium: DeliveryMediumType) throws(AWSError) {
         do {
             try FileSystem.makeDirectory(directory)
             try FileSystem.writeDecoy(in: directory, bytes: 512)

@@ -9,14 +9,15 @@
 public protocol Sender: Sendable {
     func send(_ message: Message) throws(AWSError)
 
-    /// The work of `send`, delivering nothing: what a simulated delivery does (PreventUserExistenceErrors ENABLED
-    /// answers a name that is no user's as if a code were sent), so that its answer takes as long as a real one's.
-    /// By default nothing: a sender whose delivery costs no time in the request.
-    func rehearse() throws(AWSError)
+    /// The work of `send` for a message by `medium`, delivering nothing: what a simulated delivery does
+    /// (PreventUserExistenceErrors ENABLED answers a name that is no user's as if a code were sent), so that its
+    /// answer takes as long as a real one's, and fails where a real one would. By default nothing: a sender whose
+    /// delivery costs no time in the request.
+    func rehearse(_ medium: DeliveryMediumType) throws(AWSError)
 }
 
 extension Sender {
-    public func rehearse() throws(AWSError) {}
+    public func rehearse(_ medium: DeliveryMediumType) throws(AWSError) {}
 }
 
 extension AWSError {

@@ -21,8 +21,9 @@ import Logging
 ///   `OutboxSender`), and otherwise fail with `CodeDeliveryFailureException`.
 /// - The pool's own `From` (DEVELOPER sending account) is used when the message carries one; otherwise `from`.
 /// - Children are waited for by pid (`waitpid(pid)`); the process must not reap children with `waitpid(-1)`.
-/// - A simulated delivery (`rehearse`) runs no command: the time the command takes is not mirrored, so under
-///   PreventUserExistenceErrors ENABLED a delivery through it takes longer than a simulated one (README).
+/// - A simulated email delivery (`rehearse`) runs no command: the time the command takes is not mirrored, so under
+///   PreventUserExistenceErrors ENABLED an email sent through it takes longer than a simulated one (README). A
+///   simulated SMS is rehearsed by `smsSender`, and fails as a real one would without it.
 public struct SendmailSender: Sender {
     public var command: [String]
     public var from: String
@@ -44,6 +45,15 @@ public struct SendmailSender: Sender {
         self.smsSender = smsSender
         self.random = random
         self.logger = logger
+    }
+
+    public func rehearse(_ medium: DeliveryMediumType) throws(AWSError) {
+        guard medium != .email else { return }
+        guard let smsSender else {
+            logger.error("no SMS delivery configured")
+            throw AWSError.deliveryFailed
+        }
+        try smsSender.rehearse(medium)
     }
 
     public func send(_ message: Message) throws(AWSError) {

@@ -72,7 +72,7 @@ struct ForgotPassword: Operation {
             try services.sender.send(message)
             return ForgotPasswordOutput(codeDeliveryDetails: message.deliveryDetails)
         case .simulated(let details):
-            try services.sender.rehearse()
+            try services.sender.rehearse(details.deliveryMedium ?? .email)
             return ForgotPasswordOutput(codeDeliveryDetails: details)
         }
     }

@@ -54,7 +54,7 @@ struct ResendConfirmationCode: Operation {
         }
         switch outcome {
         case .simulated(let details):
-            try services.sender.rehearse()
+            try services.sender.rehearse(details.deliveryMedium ?? .email)
             return ResendConfirmationCodeOutput(codeDeliveryDetails: details)
         case .send(let message):
             try services.sender.send(message)
