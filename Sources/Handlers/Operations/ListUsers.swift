@@ -12,7 +12,7 @@ struct ListUsers: Operation {
     /// filter that matches few users reads the whole folder for a page (40,000 records take ~1.25 s here); held
     /// for all of it, the lock kept every sign-up and pool change waiting. Between slices the listing goes on
     /// from the names it listed first, as pages already do from one request to the next: a user deleted meanwhile
-    /// is skipped, one added meanwhile is not seen by this page.
+    /// is skipped, one added meanwhile is not seen by this page (see `Scan` for an unfiltered one).
     static let recordsPerLock = 256
 
     let services: Services
@@ -68,9 +68,11 @@ struct ListUsers: Operation {
     /// known whether more users follow, a slice of records per lock.
     ///
     /// Unfiltered, a page needs only the first `limit` + 1 names after the token, listed without sorting the
-    /// whole folder (`userStoredNames(after:first:)`; a request at 100,000 users: ~37 ms against ~64), and
-    /// more after the last of them should records have gone meanwhile. Filtered, it may read any number of records
-    /// before the page is full, so it sorts every name once.
+    /// whole folder (`userStoredNames(after:first:)`; a request at 100,000 users: ~37 ms against ~64), and more
+    /// after the last of them should some of those not be users after all (a name no record answers to, or one
+    /// deleted between slices, which only tests' small slices allow: 61 names fit in one). A user added meanwhile
+    /// after the last name listed may then be seen by this page. Filtered, a page may read any number of records
+    /// before it is full, so it sorts every name once.
     struct Scan {
         var names: [String]
         var index: Int
