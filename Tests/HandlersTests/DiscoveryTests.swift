@@ -17,19 +17,25 @@ struct DiscoveryTests {
         #expect(r.status == 200)
         #expect(r.header("Content-Type") == "application/json")
         #expect(r.header("x-amzn-RequestId")?.isEmpty == false)
-        let key = try #require(try f.services.keys.keys(of: f.poolId, in: f.h.store)).signingKey
-        #expect(Self.body(r) == ["keys": [key.jwk]])
-        let jwk = try #require(Self.body(r)["keys"]?.arrayValue?.first?.objectValue)
-        #expect(Set(jwk.keys) == ["kty", "alg", "use", "kid", "n", "e"])
-        #expect(jwk["kid"] == .string(key.kid))
+        let set = try #require(try f.services.keys.keys(of: f.poolId, in: f.h.store))
+        let key = set.signingKey
+        // Both keys, as AWS publishes its two: the access tokens' and the ID tokens'.
+        #expect(Self.body(r) == ["keys": .array(set.keys.map(\.jwk))])
+        #expect(Set(set.keys.map(\.kid)) == [set.signingKey.kid, set.idTokenKey.kid] && set.keys.count == 2)
+        let jwks = try #require(Self.body(r)["keys"]?.arrayValue)
+        for jwk in jwks { #expect(Set(jwk.objectValue?.keys ?? [:].keys) == ["kty", "alg", "use", "kid", "n", "e"]) }
         // No private member of a JWK (d, p, q, dp, dq, qi) ever leaves.
         #expect(!r.bodyString.contains("PRIVATE"))
 
-        // A token the pool issued names a key that the JWKS holds, and verifies with it alone.
+        // Tokens the pool issued name keys the JWKS holds, one for access tokens and another for ID tokens.
         try f.addUser()
-        let token = try #require(try f.signIn().result.accessToken)
-        let jwt = try JWT(parsing: token)
-        #expect(jwt.kid == key.kid)
+        let result = try f.signIn().result
+        let access = try JWT(parsing: try #require(result.accessToken))
+        let id = try JWT(parsing: try #require(result.idToken))
+        #expect(access.kid == key.kid)
+        #expect(id.kid == set.idTokenKey.kid && id.kid != access.kid)
+        try access.verify(with: set)
+        try id.verify(with: set)
     }
 
     @Test func openIDConfiguration() throws {
@@ -94,8 +100,9 @@ struct DiscoveryTests {
         FileSystem.removeTree(folder)
         let r = Self.get(f.h, "/\(f.poolId)/.well-known/jwks.json")
         #expect(r.status == 200)
-        let kid = try #require(Self.body(r)["keys"]?.arrayValue?.first?["kid"]?.stringValue)
-        #expect(try FileSystem.list(folder) == [FileSystem.fileKey(kid) + ".json"])
+        let kids = try #require(Self.body(r)["keys"]?.arrayValue).compactMap { $0["kid"]?.stringValue }
+        #expect(kids.count == 2)
+        #expect(try FileSystem.list(folder).sorted() == kids.map { FileSystem.fileKey($0) + ".json" }.sorted())
         #expect(Self.body(Self.get(f.h, "/\(f.poolId)/.well-known/jwks.json")) == Self.body(r))
     }
 

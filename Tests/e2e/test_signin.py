@@ -92,9 +92,11 @@ def b64url_json(segment: str) -> dict:
 
 
 def private_key_pem(cognito: Instance, pool_id: str) -> tuple[str, str]:
-    """The (kid, PEM) of a pool's signing key, read from its store folder: only to forge tokens in a test."""
-    [path] = sorted((cognito.data_dir / "pools" / pool_id / "keys").glob("*.json"))
-    record = json.loads(path.read_text())
+    """The (kid, PEM) of the key signing a pool's access tokens, read from its store folder: only to forge tokens in
+    a test. A pool has two keys, as AWS's do: one for access tokens, one for ID tokens."""
+    records = [json.loads(p.read_text()) for p in (cognito.data_dir / "pools" / pool_id / "keys").glob("*.json")]
+    assert sorted(r["Use"] for r in records) == ["access", "id"]
+    [record] = [r for r in records if r["Use"] == "access"]
     return record["Kid"], record["PrivateKey"]
 
 
@@ -120,6 +122,10 @@ def test_sign_up_confirm_sign_in_and_verify_the_tokens_with_pyjwt(cognito: Insta
     assert id_claims["token_use"] == "id" and id_claims["email"] == email and id_claims["email_verified"] is True
     assert id_claims["sub"] == access["sub"] == access["username"]  # email as username: the id is the sub
     assert id_claims["cognito:username"] == access["username"]
+    # The pool's two keys, as AWS's: one signs access tokens, the other ID tokens; the JWKS publishes both.
+    jwks = cognito.request("GET", f"/{pool_id}/.well-known/jwks.json").json()["keys"]
+    kids = [jwt.get_unverified_header(result[token])["kid"] for token in ("AccessToken", "IdToken")]
+    assert len(jwks) == 2 and len(set(kids)) == 2 and set(kids) == {key["kid"] for key in jwks}
     # A verifier that expects another audience refuses the ID token.
     with pytest.raises(jwt.InvalidAudienceError):
         verify(cognito, pool_id, result["IdToken"], audience="someone-else")

@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 from conftest import Instance
 from test_admin_users import create_user, refused
 from test_pools import store_snapshot
+from test_signin import private_key_pem
 from test_signup import error_of, idp, public, secret_hash  # noqa: F401  (idp, public: fixtures)
 
 PASSWORD = "Passw0rd!"
@@ -80,15 +81,6 @@ def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def private_key_of(cognito: Instance, pool_id: str) -> tuple[str, str]:
-    """(kid, PEM) of a pool's signing key, read from its store folder: how a token "signed by another pool's key"
-    is made."""
-    files = sorted((cognito.data_dir / "pools" / pool_id / "keys").glob("*.json"))
-    assert files, f"no key files for {pool_id}"
-    record = json.loads(files[0].read_text())
-    return record["Kid"], record["PrivateKey"]
-
-
 @pytest.fixture
 def pool(idp) -> Pool:
     return Pool(idp)
@@ -137,12 +129,12 @@ def test_get_user_refuses_bad_tokens(cognito: Instance, idp, public, pool: Pool)
 
     # The same claims signed with another pool's key, under its kid and under this pool's.
     other = Pool(idp)
-    other_kid, other_pem = private_key_of(cognito, other.id)
+    other_kid, other_pem = private_key_pem(cognito, other.id)
     own_kid = jwt.get_unverified_header(access)["kid"]
     for kid in (other_kid, own_kid):
         refused_token(jwt.encode(claims, other_pem, algorithm="RS256", headers={"kid": kid}))
     # The control: this pool's own key signing the same claims is accepted.
-    _, own_pem = private_key_of(cognito, pool.id)
+    _, own_pem = private_key_pem(cognito, pool.id)
     forged_by_owner = jwt.encode(claims, own_pem, algorithm="RS256", headers={"kid": own_kid})
     assert public.get_user(AccessToken=forged_by_owner)["Username"] == "alice"
 

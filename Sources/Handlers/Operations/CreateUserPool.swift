@@ -35,8 +35,8 @@ struct CreateUserPool: Operation {
             settings.apply(to: &pool)
             let stored = pool
             let created = try services.store.createPool(id) { tx in
-                // The signing key before pool.json: nobody can see (or wait for) the pool until that exists.
-                try services.keys.createKey(in: tx, now: now)
+                // The signing keys before pool.json: nobody can see (or wait for) the pool until that exists.
+                try services.keys.createKeys(in: tx, now: now)
                 try tx.savePool(stored)
             }
             if created {

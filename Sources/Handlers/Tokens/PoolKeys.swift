@@ -10,20 +10,29 @@ import _CryptoExtras
 /// One RSA-2048 signing key of a pool, parsed once per process.
 ///
 /// Stored as `pools/<poolId>/keys/<kid>.json` (0600, written once and never changed):
-/// `{"Kid": ..., "Algorithm": "RS256", "Created": <epoch s>, "PrivateKey": "-----BEGIN RSA PRIVATE KEY-----..."}`.
+/// `{"Kid": ..., "Algorithm": "RS256", "Created": <epoch s>, "Use": "access"|"id", "PrivateKey": "-----BEGIN RSA
+/// PRIVATE KEY-----..."}`. `Use` says which tokens the key signs; keys made before it had none (`nil`: both).
 public struct PoolKey: Sendable {
     public static let algorithm = "RS256"
 
+    /// Which tokens a key signs. AWS makes two key pairs per user pool, one signing access tokens and one ID tokens
+    /// (its JWKS lists both); so does `PoolKeyCache`.
+    public enum Use: String, Sendable, CaseIterable {
+        case access, id
+    }
+
     public let kid: String
     public let created: Date
+    public let use: Use?
     let privateKey: _RSA.Signing.PrivateKey
     public let publicKey: _RSA.Signing.PublicKey
     /// The public half as a JWK (RFC 7517/7518): `kty`, `alg`, `use`, `kid`, `n`, `e`.
     public let jwk: JSON
 
-    init(kid: String, created: Date, privateKey: _RSA.Signing.PrivateKey) throws {
+    init(kid: String, created: Date, use: Use? = nil, privateKey: _RSA.Signing.PrivateKey) throws {
         self.kid = kid
         self.created = created
+        self.use = use
         self.privateKey = privateKey
         publicKey = privateKey.publicKey
         let numbers = try publicKey.getKeyPrimitives()
@@ -37,9 +46,9 @@ public struct PoolKey: Sendable {
     /// A fresh key. The key material comes from BoringSSL's own CSPRNG (it takes no other); the `kid` is the
     /// SHA-256 of the public key (DER), in standard base64: the shape of AWS's kids, unique to the key, and
     /// never pointing at the wrong one.
-    static func generate(now: Date, makeKey: () throws -> _RSA.Signing.PrivateKey) throws -> PoolKey {
+    static func generate(now: Date, use: Use? = nil, makeKey: () throws -> _RSA.Signing.PrivateKey) throws -> PoolKey {
         let privateKey = try makeKey()
-        return try PoolKey(kid: thumbprint(privateKey.publicKey), created: now, privateKey: privateKey)
+        return try PoolKey(kid: thumbprint(privateKey.publicKey), created: now, use: use, privateKey: privateKey)
     }
 
     static func thumbprint(_ key: _RSA.Signing.PublicKey) -> String {
@@ -50,16 +59,23 @@ public struct PoolKey: Sendable {
         guard let kid = record["Kid"]?.stringValue, record["Algorithm"]?.stringValue == Self.algorithm,
             let pem = record["PrivateKey"]?.stringValue
         else { throw RecordError.malformed("key") }
+        var use: Use?
+        if let stored = record["Use"] {
+            guard let named = stored.stringValue.flatMap(Use.init(rawValue:)) else { throw RecordError.malformed("key") }
+            use = named
+        }
         try self.init(
-            kid: kid, created: record["Created"]?.dateValue ?? Date(timeIntervalSince1970: 0),
+            kid: kid, created: record["Created"]?.dateValue ?? Date(timeIntervalSince1970: 0), use: use,
             privateKey: _RSA.Signing.PrivateKey(pemRepresentation: pem))
     }
 
     var record: JSON {
-        .object([
+        var fields: [String: JSON] = [
             "Kid": .string(kid), "Algorithm": .string(Self.algorithm), "Created": .date(created),
             "PrivateKey": .string(privateKey.pemRepresentation),
-        ])
+        ]
+        if let use { fields["Use"] = .string(use.rawValue) }
+        return .object(fields)
     }
 
     /// RSASSA-PKCS1-v1_5 with SHA-256 over `message` (JWS `RS256`).
@@ -79,17 +95,22 @@ public struct PoolKey: Sendable {
     }
 }
 
-/// A pool's keys as one process has them: the newest signs, any of them verifies (by `kid`), all are published.
+/// A pool's keys as one process has them: the newest for each use signs, any of them verifies (by `kid`), all are
+/// published.
 public struct PoolKeySet: Sendable {
     /// Newest first; never empty.
     public let keys: [PoolKey]
+    /// Signs access tokens: the newest key not made for ID tokens (a pool's only key when it has one).
     public let signingKey: PoolKey
+    /// Signs ID tokens: the newest key made for them, else `signingKey` (pools made with one key).
+    public let idTokenKey: PoolKey
 
     init?(_ keys: [PoolKey]) {
         let sorted = keys.sorted { ($0.created, $0.kid) > ($1.created, $1.kid) }
         guard let first = sorted.first else { return nil }
         self.keys = sorted
-        signingKey = first
+        signingKey = sorted.first { $0.use != .id } ?? first
+        idTokenKey = sorted.first { $0.use == .id } ?? signingKey
     }
 
     public func key(kid: String) -> PoolKey? {
@@ -154,18 +175,18 @@ public final class PoolKeyCache: @unchecked Sendable {
         try load(store.poolDirectory(poolId) + "/" + Self.folder, force: false)
     }
 
-    /// The pool's keys, creating its first key if it has none (pools created before keys existed). Throws
+    /// The pool's keys, creating its first ones if it has none (pools created before keys existed). Throws
     /// `ResourceNotFoundException` for an unknown pool. It may take the pool's exclusive lock: never call it from
     /// inside a transaction.
     public func ensureKeys(of poolId: String, services: Services) throws -> PoolKeySet {
         let store = services.store
         if let set = try keys(of: poolId, in: store) { return set }
-        // Refuse unknown pools before spending ~100 ms on a key.
+        // Refuse unknown pools before spending ~100 ms a key.
         try store.withPool(poolId, .shared) { _ in }
-        let candidate = try PoolKey.generate(now: services.clock.now(), makeKey: makeKey)
+        let candidates = try newKeys(now: services.clock.now())
         try store.withPool(poolId, .exclusive) { tx in
             if try tx.storedNames(Self.folder).isEmpty {
-                try tx.write(Self.folder, candidate.kid, candidate.record)
+                for key in candidates { try tx.write(Self.folder, key.kid, key.record) }
             }
         }
         let path = store.poolDirectory(poolId) + "/" + Self.folder
@@ -175,13 +196,18 @@ public final class PoolKeyCache: @unchecked Sendable {
         return set
     }
 
-    /// Makes and writes a new pool's first key. CreateUserPool calls it inside `createPool`'s body, before
-    /// `pool.json` exists: no reader can wait on the lock for it yet.
-    @discardableResult
-    public func createKey(in tx: PoolTransaction, now: Date) throws -> PoolKey {
-        let key = try PoolKey.generate(now: now, makeKey: makeKey)
-        try tx.write(Self.folder, key.kid, key.record)
-        return key
+    /// Makes and writes a new pool's keys, one for access tokens and one for ID tokens. CreateUserPool calls it
+    /// inside `createPool`'s body, before `pool.json` exists: no reader can wait on the lock for them yet.
+    public func createKeys(in tx: PoolTransaction, now: Date) throws {
+        for key in try newKeys(now: now) { try tx.write(Self.folder, key.kid, key.record) }
+    }
+
+    /// A key for each use. Two distinct keys, even from a `makeKey` that hands out the same key again (tests').
+    private func newKeys(now: Date) throws -> [PoolKey] {
+        let access = try PoolKey.generate(now: now, use: .access, makeKey: makeKey)
+        var id = try PoolKey.generate(now: now, use: .id, makeKey: makeKey)
+        while id.kid == access.kid { id = try PoolKey.generate(now: now, use: .id, makeKey: makeKey) }
+        return [access, id]
     }
 
     // MARK: -

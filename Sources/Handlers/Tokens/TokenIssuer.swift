@@ -166,12 +166,14 @@ public struct UnsignedTokens: Sendable {
     /// Whether the user record changed (a refresh-token record added or retired) and must be written.
     public let userChanged: Bool
 
-    /// Signs both tokens with the pool's current key (making the pool's first key if it predates keys). Call it
-    /// after the transaction: it signs (~1 ms a token) and may take the pool's lock itself.
+    /// Signs the access token with the pool's access-token key and the ID token with its ID-token key, as AWS's two
+    /// key pairs per pool do (one key signs both in pools made with one; a pool that predates keys gets its keys
+    /// here). Call it after the transaction: it signs (~1 ms a token) and may take the pool's lock itself.
     public func sign(_ services: Services) throws -> AuthenticationResultType {
-        let key = try services.keys.ensureKeys(of: poolId, services: services).signingKey
+        let keys = try services.keys.ensureKeys(of: poolId, services: services)
         return AuthenticationResultType(
-            accessToken: try JWT.sign(accessClaims, with: key), expiresIn: expiresIn,
-            tokenType: TokenIssuer.tokenType, refreshToken: refreshToken, idToken: try JWT.sign(idClaims, with: key))
+            accessToken: try JWT.sign(accessClaims, with: keys.signingKey), expiresIn: expiresIn,
+            tokenType: TokenIssuer.tokenType, refreshToken: refreshToken,
+            idToken: try JWT.sign(idClaims, with: keys.idTokenKey))
     }
 }
