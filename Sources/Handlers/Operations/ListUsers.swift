@@ -90,9 +90,8 @@ struct ListUsers: Operation {
             self.limit = limit
             self.filter = filter
             if filter == nil {
-                names = try tx.userStoredNames(after: after, first: limit + 1)
-                index = names.startIndex
-                listedToEnd = names.count <= limit
+                (names, index, listedToEnd) = ([], 0, false)
+                try listPage(tx, after: after)
             } else {
                 let all = try tx.userStoredNames()
                 names = all
@@ -101,14 +100,19 @@ struct ListUsers: Operation {
             }
         }
 
+        /// The page's names after `after`, and one more to tell whether a token is due.
+        private mutating func listPage(_ tx: PoolTransaction, after: String?) throws {
+            names = try tx.userStoredNames(after: after, first: limit + 1)
+            index = names.startIndex
+            listedToEnd = names.count <= limit
+        }
+
         /// Reads up to `records` records under `tx`'s lock.
         mutating func read(_ tx: PoolTransaction, pool: UserPoolType, records: Int) throws {
             var reads = 0
             while more == nil {
                 if index == names.endIndex, !listedToEnd, let last = names.last {
-                    names = try tx.userStoredNames(after: last, first: limit + 1)
-                    index = names.startIndex
-                    listedToEnd = names.count <= limit
+                    try listPage(tx, after: last)
                 }
                 guard index < names.endIndex else {
                     more = false

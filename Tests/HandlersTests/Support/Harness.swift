@@ -58,24 +58,31 @@ final class Harness {
 
     var store: Store { services.store }
 
-    /// Messages delivered so far (codes, invitations), oldest first.
     /// The file system work `body` did where a record or a message would be written: whether it made or removed an
-    /// entry in pool `poolId`'s users folder, and in the outbox folder. Both folders' modification times are set to
-    /// the epoch first; any change of their entries sets them to now. A folder that does not exist was not changed.
+    /// entry in pool `poolId`'s users folder, and in the outbox folder (`entriesChanged`).
     func writes(in poolId: String, _ body: () throws -> Void) rethrows -> (users: Bool, outbox: Bool) {
         let folders = [store.poolDirectory(poolId) + "/users", dir.path + "/" + OutboxSender.folderName]
-        for folder in folders {
-            var epoch = [timespec(tv_sec: 0, tv_nsec: 0), timespec(tv_sec: 0, tv_nsec: 0)]
-            _ = utimensat(AT_FDCWD, folder, &epoch, 0)
-        }
-        try body()
-        let changed = folders.map { folder in
-            var st = stat()
-            return stat(folder, &st) == 0 && st.st_mtim.tv_sec != 0
-        }
+        let changed = try Self.entriesChanged(in: folders, during: body)
         return (changed[0], changed[1])
     }
 
+    /// For each of `folders`, whether `body` made or removed an entry in it: their modification times are set to the
+    /// epoch first, and any change of their entries sets them to now. A folder that does not exist was not changed.
+    static func entriesChanged(in folders: [String], during body: () throws -> Void) rethrows -> [Bool] {
+        for folder in folders {
+            var epoch = [timespec(tv_sec: 0, tv_nsec: 0), timespec(tv_sec: 0, tv_nsec: 0)]
+            if utimensat(AT_FDCWD, folder, &epoch, 0) != 0 && errno != ENOENT {
+                Issue.record("cannot set the modification time of \(folder): errno \(errno)")
+            }
+        }
+        try body()
+        return folders.map { folder in
+            var st = stat()
+            return stat(folder, &st) == 0 && st.st_mtim.tv_sec != 0
+        }
+    }
+
+    /// Messages delivered so far (codes, invitations), oldest first.
     func outbox() -> [Message] {
         (try? OutboxSender.messages(in: dir.path + "/" + OutboxSender.folderName)) ?? []
     }
